@@ -1,0 +1,79 @@
+// swift-tools-version: 6.1
+//
+// Foreshock: span-derived metrics, columnar storage, quantile sketches and early-warning
+// anomaly detection. The module map is described in docs/ARCHITECTURE.md.
+import PackageDescription
+
+let package = Package(
+    name: "Foreshock",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Foreshock", targets: ["Foreshock"]),
+        .library(name: "ForeshockStorage", targets: ["ForeshockStorage"]),
+        .executable(name: "foreshock", targets: ["foreshock"]),
+        .executable(name: "foreshock-server", targets: ["foreshock-server"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    ],
+    targets: [
+        // System libzstd (Debian: libzstd-dev), found through pkg-config.
+        .systemLibrary(
+            name: "CZstd",
+            pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]
+        ),
+        .target(
+            name: "ForeshockStorage",
+            dependencies: ["CZstd"]
+        ),
+        .target(
+            name: "ForeshockTelemetry",
+            dependencies: []
+        ),
+        .target(
+            name: "Foreshock",
+            dependencies: [
+                "ForeshockStorage",
+                "ForeshockTelemetry",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "foreshock",
+            dependencies: [
+                "Foreshock",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "foreshock-server",
+            dependencies: [
+                "Foreshock",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "ForeshockStorageTests",
+            dependencies: ["ForeshockStorage", "store-crash-writer"]
+        ),
+        // Test tool: a process the crash-safety tests kill with SIGKILL mid-write.
+        .executableTarget(
+            name: "store-crash-writer",
+            dependencies: ["ForeshockStorage"],
+            path: "Tests/Tools/StoreCrashWriter"
+        ),
+        .testTarget(
+            name: "ForeshockTelemetryTests",
+            dependencies: ["ForeshockTelemetry"]
+        ),
+        .testTarget(
+            name: "ForeshockTests",
+            dependencies: ["Foreshock"]
+        ),
+    ]
+)

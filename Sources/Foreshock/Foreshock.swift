@@ -1,0 +1,2 @@
+@_exported import ForeshockStorage
+@_exported import ForeshockTelemetry

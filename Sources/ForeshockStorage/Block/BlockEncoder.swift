@@ -1,0 +1,108 @@
+/// Encodes one series' points into an immutable column block (format in `docs/FORMAT.md`).
+///
+/// Timestamps are Int64 milliseconds since the Unix epoch and must be strictly increasing;
+/// values are any Float64 and round-trip bit-exactly. The encoder picks the timestamp and
+/// value codecs per block (see ``TimestampCodec`` and ``ValueCodec``).
+///
+/// Holds a zstd context and scratch buffers that are reused across calls: not thread-safe,
+/// use one encoder per thread or task.
+public final class BlockEncoder {
+    let compressor: ZstdCompressor
+    var planeScratch: [UInt8] = []
+
+    /// - Parameter zstdLevel: zstd level for the column streams. Level 1 is the default: on the
+    ///   NAB corpus it is both faster and (with per-plane streams) no larger than level 3.
+    public init(zstdLevel: Int32 = 1) throws {
+        do { compressor = try ZstdCompressor(level: zstdLevel) } catch { throw StorageError.zstd(error) }
+    }
+
+    /// Encodes `timestamps` and `values` (same length, 1...``BlockFormat/maxPoints``).
+    /// - Throws: ``StorageError/invalidArgument(_:)`` for mismatched lengths, an empty or
+    ///   oversized block, or timestamps that are not strictly increasing.
+    /// - Complexity: O(n) plus zstd's compression time.
+    public func encode(seriesID: UInt64, timestamps: UnsafeBufferPointer<Int64>,
+                       values: UnsafeBufferPointer<Double>) throws -> [UInt8] {
+        let n = timestamps.count
+        guard n == values.count else {
+            throw StorageError.invalidArgument("\(n) timestamps but \(values.count) values")
+        }
+        guard n >= 1, n <= BlockFormat.maxPoints else {
+            throw StorageError.invalidArgument("a block holds 1...\(BlockFormat.maxPoints) points, got \(n)")
+        }
+        for i in 1..<max(1, n) {
+            let (gap, overflow) = timestamps[i].subtractingReportingOverflow(timestamps[i - 1])
+            guard !overflow, gap > 0 else {
+                throw StorageError.invalidArgument("timestamps must be strictly increasing: \(timestamps[i - 1]) then \(timestamps[i]) at index \(i)")
+            }
+        }
+        var nanCount = 0
+        var minimum = Double.infinity, maximum = -Double.infinity, sum = 0.0
+        for v in values {
+            if v.isNaN { nanCount += 1; continue }
+            if v < minimum { minimum = v }
+            if v > maximum { maximum = v }
+            sum += v
+        }
+
+        var writer = ByteWriter(capacity: 2 * n + 256)
+        writer.write(contentsOf: BlockFormat.magic)
+        writer.write(BlockFormat.version)
+        let codecOffset = writer.count
+        writer.write(UInt8(0))  // timestamp codec, patched below
+        writer.write(UInt8(0))  // value codec, patched below
+        writer.write(UInt8(0))  // flags
+        writer.write(littleEndian: UInt32(n))
+        writer.write(littleEndian: UInt32(nanCount))
+        writer.write(littleEndian: seriesID)
+        writer.write(littleEndian: timestamps[0])
+        writer.write(littleEndian: timestamps[n - 1])
+        writer.writeDouble(minimum)
+        writer.writeDouble(maximum)
+        writer.writeDouble(sum)
+        writer.writeDouble(values[0])
+        writer.writeDouble(values[n - 1])
+        let lengthOffset = writer.count
+        writer.write(littleEndian: UInt32(0))  // total length, patched below
+        writer.write(littleEndian: UInt32(0))  // timestamp section length, patched below
+
+        let timestampStart = writer.count
+        let timestampCodec = try TimestampCodec.encode(timestamps, to: &writer, compressor: compressor)
+        let timestampLength = writer.count - timestampStart
+        let valueCodec = try encodeValues(values, to: &writer)
+
+        writer.patch(littleEndian: timestampCodec.rawValue, at: codecOffset)
+        writer.patch(littleEndian: valueCodec.rawValue, at: codecOffset + 1)
+        writer.patch(littleEndian: UInt32(writer.count + BlockFormat.checksumSize), at: lengthOffset)
+        writer.patch(littleEndian: UInt32(timestampLength), at: lengthOffset + 4)
+        let crc = writer.bytes.withUnsafeBytes { CRC32C.checksum($0) }
+        writer.write(littleEndian: crc)
+        return writer.bytes
+    }
+
+    /// Array convenience for ``encode(seriesID:timestamps:values:)``.
+    public func encode(seriesID: UInt64, timestamps: [Int64], values: [Double]) throws -> [UInt8] {
+        try timestamps.withUnsafeBufferPointer { (t) throws in
+            try values.withUnsafeBufferPointer { (v) throws in
+                try encode(seriesID: seriesID, timestamps: t, values: v)
+            }
+        }
+    }
+
+    /// Writes the value column with the best codec and returns its id.
+    private func encodeValues(_ values: UnsafeBufferPointer<Double>, to writer: inout ByteWriter) throws -> ValueCodec {
+        let (exponent, nearShare) = DecimalValueCodec.chooseExponent(values)
+        var decimal = ByteWriter()
+        try DecimalValueCodec.encode(values, exponent: exponent, to: &decimal, encoder: self)
+        var best = (codec: ValueCodec.decimal, bytes: decimal.bytes)
+        if nearShare < ValueCodec.decimalConfidence {
+            var split = ByteWriter()
+            try ByteStreamSplitCodec.encode(values, to: &split, encoder: self)
+            if split.count < best.bytes.count { best = (.byteStreamSplit, split.bytes) }
+            var xor = ByteWriter()
+            try XORValueCodec.encode(values, to: &xor, compressor: compressor)
+            if xor.count < best.bytes.count { best = (.xor, xor.bytes) }
+        }
+        writer.write(contentsOf: best.bytes)
+        return best.codec
+    }
+}

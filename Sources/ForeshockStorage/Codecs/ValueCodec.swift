@@ -1,0 +1,26 @@
+/// Encodings of a block's Float64 value column; every one is bit-exact for every value.
+///
+/// The encoder picks per block (see ``BlockEncoder``): ``decimal`` when a decimal exponent
+/// makes nearly all values exact, and otherwise the smallest of ``decimal``, ``xor`` and
+/// ``byteStreamSplit``.
+public enum ValueCodec: UInt8, Sendable, CaseIterable {
+    /// ``DecimalValueCodec``: integer mantissas at a decimal exponent plus corrections.
+    case decimal = 1
+    /// ``XORValueCodec``: Gorilla XOR bit stream.
+    case xor = 2
+    /// ``ByteStreamSplitCodec``: eight byte planes of the raw bits.
+    case byteStreamSplit = 3
+
+    /// Share of sampled values that must be exact at the chosen exponent for the encoder to
+    /// skip trying the other codecs.
+    static let decimalConfidence = 0.98
+
+    func decode(_ reader: inout ByteReader, into output: UnsafeMutableBufferPointer<Double>,
+                decoder: BlockDecoder) throws {
+        switch self {
+        case .decimal: try DecimalValueCodec.decode(&reader, into: output, decoder: decoder)
+        case .xor: try XORValueCodec.decode(&reader, into: output, decoder: decoder)
+        case .byteStreamSplit: try ByteStreamSplitCodec.decode(&reader, into: output, decoder: decoder)
+        }
+    }
+}

@@ -1,0 +1,13 @@
+import ArgumentParser
+
+@main
+struct ForeshockCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "foreshock",
+        abstract: "Early warnings from production telemetry.",
+        discussion: """
+            Exit codes: 0 success, 1 the command ran and found a problem, 2 bad input or usage.
+            """,
+        subcommands: [IngestCommand.self, InspectCommand.self, QueryCommand.self]
+    )
+}
