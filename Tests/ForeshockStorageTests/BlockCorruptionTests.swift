@@ -279,7 +279,7 @@ struct BlockCorruptionTests {
             recomputeCRC(&bytes)
             #expect(Self.decodeError(bytes) == .unknownCodec(what: "timestamp", id: Int(id)))
         }
-        for id: UInt8 in [0, 4, 5, 255] {
+        for id: UInt8 in [0, 5, 6, 255] {
             var bytes = original
             bytes[HeaderOffset.valueCodec] = id
             recomputeCRC(&bytes)
@@ -524,8 +524,9 @@ struct BlockCorruptionTests {
             _ = try reader.readVarint("reference")
             return reader.position
         }
-        #expect(with { $0[widthOffset] = 9 } == "corrupt")  // mantissa width
+        #expect(with { $0[widthOffset] = 65 } == "corrupt")  // mantissa bit width
         #expect(with { $0[widthOffset] = 0xFF } == "corrupt")
+        #expect(with { $0[widthOffset + 1] = $0[widthOffset] &+ 1 } == "corrupt")  // split above the width
         // The correction packing byte is followed by its stream (or is last when 0).
         let packing = try CodecTests.decimalLayout(vs, count: 7, decoder: BlockDecoder()).packing
         let packingOffset = packing == 0 ? vs.count - 1 : nil
@@ -538,17 +539,17 @@ struct BlockCorruptionTests {
         }
     }
 
-    @Test func byteStreamSplitWidthAboveEightIsCorrupt() throws {
+    @Test func byteStreamSplitBitWidthAbove64IsCorrupt() throws {
         var rng = SplitMix64(seed: 0xB55)
         let values = ValueFamily.randomBits.makeValues(count: 1000, rng: &rng)
         let block = try BlockEncoder().encode(seriesID: 1, timestamps: Array(0..<1000), values: values)
         #expect(block[HeaderOffset.valueCodec] == ValueCodec.byteStreamSplit.rawValue)
         let (header, ts, vs) = blockSections(of: block)
-        for width: UInt8 in [9, 200] {
+        for width: UInt8 in [65, 200] {
             #expect(Self.decodeKind(assembleBlock(header: header, timestamps: ts, values: [width] + vs.dropFirst())) == "corrupt")
         }
         // Fewer planes than written leaves bytes behind: corrupt, not silently accepted.
-        #expect(Self.decodeKind(assembleBlock(header: header, timestamps: ts, values: [7] + vs.dropFirst())) == "corrupt")
+        #expect(Self.decodeKind(assembleBlock(header: header, timestamps: ts, values: [48] + vs.dropFirst())) == "corrupt")
     }
 
     @Test func xorWindowReuseBeforeAnyWindowIsCorrupt() throws {

@@ -129,33 +129,48 @@ struct CodecTests {
         let decoder = try BlockDecoder()
         let values = [Double](repeating: 0.0, count: 50)
         let bytes = try DirectValueCodec.byteStreamSplit.encode(values, encoder: encoder)
-        #expect(bytes == [0])
+        #expect(bytes == [0, 0])  // bit width 0, split 0, no planes
         let (decoded, remaining) = try DirectValueCodec.byteStreamSplit.decode(bytes, count: 50, decoder: decoder)
         #expect(remaining == 0)
         #expect(decoded.allSatisfy { $0.bitPattern == 0 })
-        // Values that only use the low byte need one plane.
+        // Values below 2^6 have a bit width of 6: one plane.
         let small = (0..<50).map { Double(bitPattern: UInt64($0)) }
         let smallBytes = try DirectValueCodec.byteStreamSplit.encode(small, encoder: encoder)
-        #expect(smallBytes.first == 1)
+        #expect(smallBytes.first == 6)
         #expect(try DirectValueCodec.byteStreamSplit.decode(smallBytes, count: 50, decoder: decoder).values.map(\.bitPattern) == small.map(\.bitPattern))
     }
 
     // MARK: Decimal codec internals
 
-    /// The decimal layout's transform byte and correction packing byte.
+    /// The decimal layout's exponent, transform, mantissa bit width and correction packing byte.
     static func decimalLayout(_ bytes: [UInt8], count n: Int, decoder: BlockDecoder) throws -> (exponent: Int, transform: UInt8, width: Int, packing: UInt8) {
         try bytes.withUnsafeBytes { (raw) throws in
             var reader = ByteReader(raw)
             let e = Int(try reader.readByte("e"))
             let transform = try reader.readByte("transform")
             _ = try reader.readVarint("reference")
-            let width = Int(try reader.readByte("width"))
-            for _ in 0..<width {
+            let width = try skipPlanes(&reader, count: n, decoder: decoder)
+            return (e, transform, width, try reader.readByte("packing"))
+        }
+    }
+
+    /// Reads past a ``BytePlanes`` section (bit width, split, both groups) and returns the width.
+    static func skipPlanes(_ reader: inout ByteReader, count n: Int, decoder: BlockDecoder) throws -> Int {
+        let width = Int(try reader.readByte("width"))
+        let split = Int(try reader.readByte("split"))
+        for bits in [split, width - split] {
+            let (bytePlanes, packedBits) = BytePlanes.layout(bits: bits)
+            for _ in 0..<bytePlanes {
                 _ = try ColumnStream.read(&reader, "plane", expectedLength: n, limit: n, scratch: decoder.streamScratch,
                                           decompressor: decoder.decompressor)
             }
-            return (e, transform, width, try reader.readByte("packing"))
+            if packedBits > 0 {
+                let length = SmallIntegerPacking.byteCount(n, bits: packedBits)
+                _ = try ColumnStream.read(&reader, "packed", expectedLength: length, limit: length,
+                                          scratch: decoder.streamScratch, decompressor: decoder.decompressor)
+            }
         }
+        return width
     }
 
     @Test func decimalCodecUsesEachCorrectionPacking() throws {
@@ -259,20 +274,26 @@ struct CodecTests {
     }
 
     /// Repeated runs of values with no decimal structure: Gorilla's one-bit "same as before"
-    /// beats eight byte planes.
-    @Test func runsOfRepeatedFullPrecisionValuesSelectTheXORCodec() throws {
+    /// beats eight byte planes; with few distinct values, a dictionary beats both.
+    @Test func runsOfRepeatedFullPrecisionValuesSelectXOROrDictionary() throws {
         let encoder = try BlockEncoder()
         let decoder = try BlockDecoder()
         var rng = SplitMix64(seed: 9)
-        let cases: [(n: Int, run: Int, randomBits: Bool)] = [(100, 10, true), (1000, 10, true), (1000, 50, false), (8192, 50, false)]
-        for (n, run, randomBits) in cases {
+        // Runs of 1 and 2 alternate: two thirds of the values are distinct, too many for a dictionary.
+        let cases: [(n: Int, runs: [Int], randomBits: Bool, expected: ValueCodec)] = [
+            (999, [1, 2], true, .xor), (3000, [1, 2], true, .xor),
+            (1000, [10], true, .xor), (8192, [50], false, .dictionary),
+        ]
+        for (n, runs, randomBits, expected) in cases {
             var values: [Double] = []
+            var k = 0
             while values.count < n {
                 let x = randomBits ? Double(bitPattern: rng.next()) : Double.random(in: 0..<1, using: &rng)
-                values += [Double](repeating: x, count: min(run, n - values.count))
+                values += [Double](repeating: x, count: min(runs[k % runs.count], n - values.count))
+                k += 1
             }
             let (_, summary) = try checkRoundTrip(Array(0..<Int64(n)), values, encoder: encoder, decoder: decoder)
-            #expect(summary.valueCodec == .xor, "n=\(n) run=\(run)")
+            #expect(summary.valueCodec == expected, "n=\(n) runs=\(runs)")
         }
     }
 

@@ -90,6 +90,13 @@ public final class BlockEncoder {
 
     /// Writes the value column with the best codec and returns its id.
     private func encodeValues(_ values: UnsafeBufferPointer<Double>, to writer: inout ByteWriter) throws -> ValueCodec {
+        let (codec, bytes) = try encodeColumn(values, allowDictionary: true)
+        writer.write(contentsOf: bytes)
+        return codec
+    }
+
+    /// Encodes a value column with each promising codec and returns the smallest encoding.
+    func encodeColumn(_ values: UnsafeBufferPointer<Double>, allowDictionary: Bool) throws -> (ValueCodec, [UInt8]) {
         let (exponent, nearShare) = DecimalValueCodec.chooseExponent(values)
         var decimal = ByteWriter()
         try DecimalValueCodec.encode(values, exponent: exponent, to: &decimal, encoder: self)
@@ -102,7 +109,11 @@ public final class BlockEncoder {
             try XORValueCodec.encode(values, to: &xor, compressor: compressor)
             if xor.count < best.bytes.count { best = (.xor, xor.bytes) }
         }
-        writer.write(contentsOf: best.bytes)
-        return best.codec
+        if allowDictionary, let entries = DictionaryValueCodec.distinctValues(values) {
+            var dictionary = ByteWriter()
+            try DictionaryValueCodec.encode(values, entries: entries, to: &dictionary, encoder: self)
+            if dictionary.count < best.bytes.count { best = (.dictionary, dictionary.bytes) }
+        }
+        return best
     }
 }

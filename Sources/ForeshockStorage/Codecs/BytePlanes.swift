@@ -1,49 +1,225 @@
-/// Byte-plane transposition of 64-bit words: plane k holds byte k (little-endian) of every
-/// word. Grouping bytes of equal significance lets the entropy coder model each plane on its
-/// own (high planes are nearly constant, low planes of noisy data are random), which is the
-/// "byte stream split" encoding of Apache Parquet.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Byte-plane transposition of 64-bit words with one chosen split: plane k holds 8 bits of
+/// every word. Grouping bits of equal significance lets the entropy coder model each plane on
+/// its own (high planes are nearly constant, low planes of noisy data are random), which is the
+/// "byte stream split" encoding of Apache Parquet, generalised in two ways:
+///
+/// - A partial top plane of 1–4 bits is bit-packed (8, 4 or 2 values to a byte): a byte-wise
+///   entropy coder cannot spend less than one bit per byte.
+/// - The words are cut at a split bit `s`: the low `s` bits form one group of planes and the
+///   bits from `s` up another, so that a plane boundary can sit where the data's structure is
+///   (the noisy low bits apart from the informative high ones). The encoder picks `s` by the
+///   order-0 entropy of the resulting planes on a sample of up to 1024 words (see
+///   ``chooseSplit(_:bitWidth:)``); on NAB this saves ~3 % over plain byte planes.
+///
+/// Layout: `u8 bitWidth` (0…64; every word is below 2^bitWidth) · `u8 split` (0…bitWidth) ·
+/// the planes of bits `[0, split)` · the planes of bits `[split, bitWidth)`. The planes of a
+/// group of `b` bits are `⌊b / 8⌋` byte-plane streams, then, if `b mod 8` is 1…4, one stream
+/// of the remaining top bits packed with ``SmallIntegerPacking`` at 1, 2 or 4 bits (for 1, 2
+/// and 3–4 bits), or, if it is 5…7, one more byte plane.
 enum BytePlanes {
-    /// The number of low-order bytes needed to hold every word (0 if all are zero).
-    static func width(_ words: UnsafeBufferPointer<UInt64>) -> Int {
+    /// The number of significant bits over all words (0 if all are zero).
+    static func bitWidth(_ words: UnsafeBufferPointer<UInt64>) -> Int {
         var union: UInt64 = 0
         for w in words { union |= w }
-        return (64 - union.leadingZeroBitCount + 7) / 8
+        return 64 - union.leadingZeroBitCount
     }
 
-    /// Writes planes `0..<width` of `words` as ``ColumnStream``s.
-    static func write(_ words: UnsafeBufferPointer<UInt64>, width: Int, to writer: inout ByteWriter,
+    /// Byte planes and packed top-plane bits (0, 1, 2 or 4) for a group of `bits` bits.
+    static func layout(bits: Int) -> (bytePlanes: Int, packedBits: Int) {
+        let remainder = bits % 8
+        switch remainder {
+        case 0: return (bits / 8, 0)
+        case 1, 2: return (bits / 8, remainder)
+        case 3, 4: return (bits / 8, 4)
+        default: return (bits / 8 + 1, 0)
+        }
+    }
+
+    /// Writes the bit width, the split and the planes of `words`.
+    static func write(_ words: UnsafeBufferPointer<UInt64>, to writer: inout ByteWriter,
                       compressor: ZstdCompressor, scratch: inout [UInt8]) throws {
+        let width = bitWidth(words)
+        var plain = ByteWriter()
+        try writeGroup(words, shift: 0, bits: width, to: &plain, compressor: compressor, scratch: &scratch)
+        var chosen = (split: 0, bytes: plain.bytes)
+        for split in candidateSplits(words, bitWidth: width) {
+            var cut = ByteWriter()
+            try writeGroup(words, shift: 0, bits: split, to: &cut, compressor: compressor, scratch: &scratch)
+            try writeGroup(words, shift: split, bits: width - split, to: &cut, compressor: compressor, scratch: &scratch)
+            if cut.count < chosen.bytes.count { chosen = (split, cut.bytes) }
+        }
+        writer.write(UInt8(width))
+        writer.write(UInt8(chosen.split))
+        writer.write(contentsOf: chosen.bytes)
+    }
+
+    /// Reads a bit width, a split and the planes into `words` (which it overwrites).
+    static func read(_ reader: inout ByteReader, into words: UnsafeMutableBufferPointer<UInt64>,
+                     _ what: String, scratch: ScratchBuffer, decompressor: ZstdDecompressor) throws {
+        let widthOffset = reader.absolutePosition
+        let width = Int(try reader.readByte("\(what) bit width"))
+        let split = Int(try reader.readByte("\(what) split"))
+        guard width <= 64, split <= width else {
+            throw StorageError.corrupt(what: "\(what) bit width \(width) / split \(split)", offset: widthOffset)
+        }
+        words.update(repeating: 0)
+        try readGroup(&reader, shift: 0, bits: split, into: words, what, scratch: scratch, decompressor: decompressor)
+        try readGroup(&reader, shift: split, bits: width - split, into: words, what, scratch: scratch, decompressor: decompressor)
+    }
+
+    /// Writes the planes of `(word >> shift) & (2^bits − 1)`.
+    private static func writeGroup(_ words: UnsafeBufferPointer<UInt64>, shift: Int, bits: Int, to writer: inout ByteWriter,
+                                   compressor: ZstdCompressor, scratch: inout [UInt8]) throws {
         let n = words.count
+        let (bytePlanes, packedBits) = layout(bits: bits)
         if scratch.count < n { scratch = [UInt8](repeating: 0, count: n) }
-        for plane in 0..<width {
-            let shift = UInt64(plane * 8)
+        for plane in 0..<(bytePlanes + (packedBits > 0 ? 1 : 0)) {
+            let planeShift = UInt64(shift + plane * 8)
+            let mask: UInt8 = plane < bytePlanes ? 0xFF : UInt8((1 << packedBits) - 1)
             scratch.withUnsafeMutableBufferPointer { out in
-                for i in 0..<n { out[i] = UInt8(truncatingIfNeeded: words[i] &>> shift) }
+                for i in 0..<n { out[i] = UInt8(truncatingIfNeeded: words[i] &>> planeShift) & mask }
             }
-            try scratch.withUnsafeBytes { (raw) throws in
-                try ColumnStream.write(UnsafeRawBufferPointer(rebasing: raw[0..<n]), to: &writer, compressor: compressor)
+            if plane < bytePlanes {
+                try scratch.withUnsafeBytes { raw in
+                    try ColumnStream.write(UnsafeRawBufferPointer(rebasing: raw[0..<n]), to: &writer, compressor: compressor)
+                }
+            } else {
+                let packed = scratch.withUnsafeBufferPointer { SmallIntegerPacking.pack(UnsafeBufferPointer(rebasing: $0[0..<n]), bits: packedBits) }
+                try ColumnStream.write(packed, to: &writer, compressor: compressor)
             }
         }
     }
 
-    /// Reads `width` planes into `words` (which it overwrites; words are zero above `width`).
-    static func read(_ reader: inout ByteReader, width: Int, into words: UnsafeMutableBufferPointer<UInt64>,
-                     _ what: String, scratch: ScratchBuffer, decompressor: ZstdDecompressor) throws {
+    /// ORs the planes of one group into `words` at `shift`.
+    private static func readGroup(_ reader: inout ByteReader, shift: Int, bits: Int, into words: UnsafeMutableBufferPointer<UInt64>,
+                                  _ what: String, scratch: ScratchBuffer, decompressor: ZstdDecompressor) throws {
         let n = words.count
-        if width == 0 {
-            words.update(repeating: 0)
-            return
-        }
-        for plane in 0..<width {
-            let bytes = try ColumnStream.read(&reader, "\(what) plane \(plane)", expectedLength: n, limit: n,
+        let (bytePlanes, packedBits) = layout(bits: bits)
+        for plane in 0..<bytePlanes {
+            let bytes = try ColumnStream.read(&reader, "\(what) plane \(shift + plane * 8)", expectedLength: n, limit: n,
                                               scratch: scratch, decompressor: decompressor)
-            let p = bytes.bindMemory(to: UInt8.self)
-            let shift = UInt64(plane * 8)
-            if plane == 0 {
-                for i in 0..<n { words[i] = UInt64(p[i]) }
-            } else {
-                for i in 0..<n { words[i] |= UInt64(p[i]) &<< shift }
+            orPlane(bytes, shift: UInt64(shift + plane * 8), into: words)
+        }
+        if packedBits > 0 {
+            let length = SmallIntegerPacking.byteCount(n, bits: packedBits)
+            let bytes = try ColumnStream.read(&reader, "\(what) packed bits \(shift + bytePlanes * 8)", expectedLength: length,
+                                              limit: length, scratch: scratch, decompressor: decompressor)
+            let planeShift = UInt64(shift + bytePlanes * 8)
+            SmallIntegerPacking.forEach(bytes, count: n, bits: packedBits) { i, code in
+                words[i] |= UInt64(code) &<< planeShift
             }
+        }
+    }
+
+    /// `words[i] |= UInt64(bytes[i]) << shift`, eight lanes at a time.
+    @inline(__always)
+    private static func orPlane(_ bytes: UnsafeRawBufferPointer, shift: UInt64, into words: UnsafeMutableBufferPointer<UInt64>) {
+        let n = words.count
+        guard let source = bytes.baseAddress, let destination = UnsafeMutableRawPointer(words.baseAddress) else { return }
+        let lanes = SIMD8<UInt64>(repeating: shift)
+        var i = 0
+        while i + 8 <= n {
+            let b = source.loadUnaligned(fromByteOffset: i, as: SIMD8<UInt8>.self)
+            let w = destination.loadUnaligned(fromByteOffset: i * 8, as: SIMD8<UInt64>.self)
+            destination.storeBytes(of: w | (SIMD8<UInt64>(truncatingIfNeeded: b) &<< lanes), toByteOffset: i * 8, as: SIMD8<UInt64>.self)
+            i += 8
+        }
+        while i < n {
+            words[i] |= UInt64(bytes[i]) &<< shift
+            i += 1
+        }
+    }
+
+    /// The split bit whose planes have the smallest summed order-0 entropy on a sample of up to
+    /// 1024 words; candidates are the top 24 bits (below them, noisy data is random whatever
+    /// the split). Ties keep the plain byte-plane layout (split 0).
+    /// - Complexity: O(min(n, 1024) × 25 × planes).
+    static func candidateSplits(_ words: UnsafeBufferPointer<UInt64>, bitWidth width: Int, count: Int = 3) -> [Int] {
+        let sample = UnsafeBufferPointer(rebasing: words[0..<min(words.count, 1024)])
+        guard width > 2, sample.count >= 64 else { return [] }
+        var planeCache: [Int: Double] = [:]  // key: shift × 64 + bits of one plane
+        func planeBits(shift: Int, bits: Int) -> Double {
+            let key = shift * 64 + bits
+            if let cached = planeCache[key] { return cached }
+            let cost = EntropyEstimate.planeBits(sample, shift: shift, bits: bits)
+            planeCache[key] = cost
+            return cost
+        }
+        func groupBits(shift: Int, bits: Int) -> Double {
+            let (bytePlanes, packedBits) = layout(bits: bits)
+            var total = 0.0
+            for plane in 0..<bytePlanes { total += planeBits(shift: shift + plane * 8, bits: min(8, bits - plane * 8)) }
+            if packedBits > 0 { total += planeBits(shift: shift + bytePlanes * 8, bits: bits - bytePlanes * 8) }
+            return total
+        }
+        var scored: [(split: Int, cost: Double)] = []
+        for split in max(1, width - 24)..<width {
+            let cost = groupBits(shift: 0, bits: split) + groupBits(shift: split, bits: width - split)
+            scored.append((split, cost))
+        }
+        return scored.sorted { $0.cost < $1.cost }.prefix(count).map(\.split)
+    }
+}
+
+/// Order-0 entropy estimates, the cost model behind the encoder's layout choices.
+enum EntropyEstimate {
+    /// Estimated encoded bits of one plane holding bits `[shift, shift + bits)` (bits ≤ 8) of
+    /// each word: the order-0 entropy of its bytes, as stored (packed for 1–4 bits), with the
+    /// one-bit-per-byte floor of a Huffman coder.
+    static func planeBits(_ words: UnsafeBufferPointer<UInt64>, shift: Int, bits: Int) -> Double {
+        var histogram = [Int](repeating: 0, count: 256)
+        let mask = UInt64((1 << bits) - 1)
+        let packed = bits <= 4 ? (bits <= 2 ? bits : 4) : 8
+        let perByte = 8 / packed
+        var byteCount = 0
+        var i = 0
+        while i < words.count {
+            var byte: UInt64 = 0
+            for j in 0..<perByte where i + j < words.count {
+                byte |= ((words[i + j] &>> UInt64(shift)) & mask) &<< UInt64(j * packed)
+            }
+            histogram[Int(byte)] += 1
+            byteCount += 1
+            i += perByte
+        }
+        var entropy = 0.0
+        let total = Double(byteCount)
+        for count in histogram where count > 0 {
+            let p = Double(count) / total
+            entropy -= p * log2(p)
+        }
+        return max(entropy, 1) * total
+    }
+}
+
+/// Small unsigned integers (below 2^bits, bits ∈ {1, 2, 4}) packed 8, 4 or 2 to a byte,
+/// little-endian within the byte: value *i* sits at bit `(i mod (8/bits)) · bits` of byte
+/// `i / (8/bits)`.
+enum SmallIntegerPacking {
+    static func byteCount(_ n: Int, bits: Int) -> Int { (n * bits + 7) / 8 }
+
+    static func pack(_ values: UnsafeBufferPointer<UInt8>, bits: Int) -> [UInt8] {
+        let perByte = 8 / bits
+        var out = [UInt8](repeating: 0, count: byteCount(values.count, bits: bits))
+        for i in values.indices {
+            out[i / perByte] |= values[i] << UInt8((i % perByte) * bits)
+        }
+        return out
+    }
+
+    /// Calls `body(i, value)` for each of the `n` packed values (bytes must hold enough).
+    @inline(__always)
+    static func forEach(_ bytes: UnsafeRawBufferPointer, count n: Int, bits: Int, _ body: (Int, UInt8) -> Void) {
+        let perByte = 8 / bits
+        let mask = UInt8((1 << bits) - 1)
+        for i in 0..<n {
+            body(i, (bytes[i / perByte] >> UInt8((i % perByte) * bits)) & mask)
         }
     }
 }

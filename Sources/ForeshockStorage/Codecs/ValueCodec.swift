@@ -2,7 +2,7 @@
 ///
 /// The encoder picks per block (see ``BlockEncoder``): ``decimal`` when a decimal exponent
 /// makes nearly all values exact, and otherwise the smallest of ``decimal``, ``xor`` and
-/// ``byteStreamSplit``.
+/// ``byteStreamSplit``; ``dictionary`` competes whenever the column has few distinct values.
 public enum ValueCodec: UInt8, Sendable, CaseIterable {
     /// ``DecimalValueCodec``: integer mantissas at a decimal exponent plus corrections.
     case decimal = 1
@@ -10,6 +10,8 @@ public enum ValueCodec: UInt8, Sendable, CaseIterable {
     case xor = 2
     /// ``ByteStreamSplitCodec``: eight byte planes of the raw bits.
     case byteStreamSplit = 3
+    /// ``DictionaryValueCodec``: sorted distinct values plus one index per point.
+    case dictionary = 4
 
     /// Share of sampled values that must be exact at the chosen exponent for the encoder to
     /// skip trying the other codecs.
@@ -21,6 +23,7 @@ public enum ValueCodec: UInt8, Sendable, CaseIterable {
         case .decimal: try DecimalValueCodec.decode(&reader, into: output, decoder: decoder)
         case .xor: try XORValueCodec.decode(&reader, into: output, decoder: decoder)
         case .byteStreamSplit: try ByteStreamSplitCodec.decode(&reader, into: output, decoder: decoder)
+        case .dictionary: try DictionaryValueCodec.decode(&reader, into: output, decoder: decoder)
         }
     }
 }

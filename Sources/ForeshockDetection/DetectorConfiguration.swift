@@ -1,0 +1,144 @@
+/// Which deviations count as anomalous.
+public enum Direction: String, Sendable, Codable, CaseIterable {
+    /// Only values above the expected band (latency, error counts).
+    case up
+    /// Only values below the expected band (throughput, success counts).
+    case down
+    /// Both.
+    case both
+
+    @inlinable func admits(_ residual: Double) -> Bool {
+        switch self {
+        case .up: residual > 0
+        case .down: residual < 0
+        case .both: true
+        }
+    }
+}
+
+/// How the seasonal period of a series is chosen.
+public enum Seasonality: Sendable, Codable, Equatable {
+    /// Try one day and one week (in samples, from the sampling interval) on the warm-up
+    /// buffer and keep the first whose autocorrelation is clearly seasonal.
+    case auto
+    /// No seasonal component.
+    case none
+    /// A fixed period in milliseconds (must be a whole number of sampling intervals).
+    case period(milliseconds: Int64)
+}
+
+/// A static threshold (an SLO line) for early warning.
+public struct StaticThreshold: Sendable, Codable, Equatable {
+    public enum Side: String, Sendable, Codable {
+        /// Breached when the value goes above ``value``.
+        case above
+        /// Breached when the value goes below ``value``.
+        case below
+    }
+
+    public var value: Double
+    public var side: Side
+    /// How far ahead to forecast, in samples (sampling intervals). 1...100 000.
+    public var horizon: Int
+    /// How many forecast standard deviations the forecast must clear the threshold by
+    /// (the "with confidence" margin); 0 means the point forecast alone.
+    public var confidence: Double
+
+    public init(value: Double, side: Side, horizon: Int, confidence: Double = 1.0) {
+        self.value = value
+        self.side = side
+        self.horizon = horizon
+        self.confidence = confidence
+    }
+
+    @inlinable func isBreached(by x: Double) -> Bool { side == .above ? x >= value : x <= value }
+}
+
+/// The knobs of a ``SeriesDetector``. Every field has a meaning in the units of the series or
+/// in samples; the defaults are the single configuration measured on NAB (docs/DETECTION.md).
+public struct DetectorConfiguration: Sendable, Codable, Equatable {
+    /// Which side of the band is anomalous.
+    public var direction: Direction = .both
+    /// Deviations smaller than this, in the series' own units, are never anomalous
+    /// (e.g. 5 ms on a latency series). 0 disables the floor.
+    public var minimumDeviation: Double = 0
+    /// Risk level q: the target probability that a normal point exceeds the alert threshold
+    /// (SPOT's q). Score 0.5 sits exactly at that threshold. In (0, 0.1].
+    public var riskLevel: Double = 1e-4
+    /// Points learned before any alert is raised (except gross ones, see
+    /// ``grossDeviationFactor``). ≥ 16.
+    public var warmupLength: Int = 300
+    /// During warm-up, a point more than this many robust standard deviations (median/MAD of
+    /// the warm-up buffer) from the median is still reported. ≥ 3.
+    public var grossDeviationFactor: Double = 10
+    /// How the seasonal period is found.
+    public var seasonality: Seasonality = .auto
+    /// The longest season kept, in samples (bounds memory: 8 bytes per sample). ≥ 4.
+    public var maximumSeasonLength: Int = 4032
+    /// Level smoothing weight per sample (Holt–Winters α). In (0, 1).
+    public var levelSmoothing: Double = 0.05
+    /// Trend smoothing weight per sample (Holt β); 0 disables the trend component. In [0, 1).
+    public var trendSmoothing: Double = 0.0
+    /// Seasonal smoothing weight per visit of a phase (Holt–Winters γ). In (0, 1).
+    public var seasonalSmoothing: Double = 0.1
+    /// Weight of the residual scale's EWMA of |residual| per sample. In (0, 1).
+    public var scaleSmoothing: Double = 0.003
+    /// Residuals beyond this many scale units are clipped before they update the baseline
+    /// and the scale (Huber ψ; the outlier cannot drag the baseline). ≥ 1.
+    public var huberClip: Double = 4
+    /// CUSUM reference value k, in scale units: shifts larger than about 2k are caught fastest.
+    public var changeReference: Double = 0.5
+    /// CUSUM decision value h, in scale units: a shift is confirmed when the cumulative sum
+    /// passes h. The baseline then adopts the new level.
+    public var changeThreshold: Double = 24
+    /// The residual scale never drops below this fraction of the mean |value| (so a series
+    /// that is mostly constant, or mostly 0, does not turn every small change into a huge
+    /// standardised residual). In [0, 1).
+    public var relativeScaleFloor: Double = 0.01
+    /// The largest GPD tail shape γ the EVT fit may use, in [0, 0.99). Lower values keep huge
+    /// deviations surprising on heavy-tailed series (γ = 0 is an exponential tail).
+    public var maximumTailShape: Double = 0.3
+    /// Whether EVT alarms still teach the threshold (their excess capped at the threshold),
+    /// so a series whose alarms become routine stops alarming.
+    public var thresholdLearnsAlarms: Bool = true
+    /// ``PointScore/alertScore`` keeps a score only when it beats every score of this many
+    /// previous points. ≥ 1.
+    public var suppressionLength: Int = 150
+    /// Consecutive normal points that close an open incident. ≥ 1.
+    public var quietPointsToClose: Int = 5
+    /// Optional static threshold for early warning (``AnomalyKind/predictedBreach``).
+    public var staticThreshold: StaticThreshold? = nil
+
+    public init() {}
+
+    /// Checks every field's range.
+    ///
+    /// - Throws: ``DetectionError/invalidConfiguration(field:reason:)`` naming the first bad field.
+    public func validate() throws(DetectionError) {
+        func check(_ ok: Bool, _ field: String, _ reason: String) throws(DetectionError) {
+            if !ok { throw DetectionError.invalidConfiguration(field: field, reason: reason) }
+        }
+        try check(minimumDeviation.isFinite && minimumDeviation >= 0, "minimumDeviation", "must be finite and ≥ 0")
+        try check(riskLevel > 0 && riskLevel <= 0.1, "riskLevel", "must be in (0, 0.1]")
+        try check(warmupLength >= 16 && warmupLength <= 1_000_000, "warmupLength", "must be in 16...1000000")
+        try check(grossDeviationFactor >= 3 && grossDeviationFactor.isFinite, "grossDeviationFactor", "must be ≥ 3")
+        if case let .period(ms) = seasonality { try check(ms > 0, "seasonality", "period must be > 0 ms") }
+        try check(maximumSeasonLength >= 4 && maximumSeasonLength <= 1 << 20, "maximumSeasonLength", "must be in 4...1048576")
+        try check(levelSmoothing > 0 && levelSmoothing < 1, "levelSmoothing", "must be in (0, 1)")
+        try check(trendSmoothing >= 0 && trendSmoothing < 1, "trendSmoothing", "must be in [0, 1)")
+        try check(seasonalSmoothing > 0 && seasonalSmoothing < 1, "seasonalSmoothing", "must be in (0, 1)")
+        try check(scaleSmoothing > 0 && scaleSmoothing < 1, "scaleSmoothing", "must be in (0, 1)")
+        try check(huberClip >= 1 && huberClip.isFinite, "huberClip", "must be ≥ 1")
+        try check(changeReference > 0 && changeReference.isFinite, "changeReference", "must be > 0")
+        try check(changeThreshold > 0 && changeThreshold.isFinite, "changeThreshold", "must be > 0")
+        try check(relativeScaleFloor >= 0 && relativeScaleFloor < 1, "relativeScaleFloor", "must be in [0, 1)")
+        try check(maximumTailShape >= 0 && maximumTailShape < 0.99, "maximumTailShape", "must be in [0, 0.99)")
+        try check(suppressionLength >= 1 && suppressionLength <= 1_000_000, "suppressionLength", "must be in 1...1000000")
+        try check(quietPointsToClose >= 1, "quietPointsToClose", "must be ≥ 1")
+        if let s = staticThreshold {
+            try check(s.value.isFinite, "staticThreshold.value", "must be finite")
+            try check(s.horizon >= 1 && s.horizon <= 100_000, "staticThreshold.horizon", "must be in 1...100000")
+            try check(s.confidence >= 0 && s.confidence.isFinite, "staticThreshold.confidence", "must be ≥ 0")
+        }
+    }
+}
