@@ -10,6 +10,7 @@ let package = Package(
     products: [
         .library(name: "Foreshock", targets: ["Foreshock"]),
         .library(name: "ForeshockStorage", targets: ["ForeshockStorage"]),
+        .library(name: "ForeshockDetection", targets: ["ForeshockDetection"]),
         .executable(name: "foreshock", targets: ["foreshock"]),
         .executable(name: "foreshock-server", targets: ["foreshock-server"]),
     ],
@@ -25,19 +26,23 @@ let package = Package(
             pkgConfig: "libzstd",
             providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]
         ),
+        // Hardware CRC-32C (SSE4.2), chosen at run time; the Swift table code is the fallback.
+        .target(name: "CForeshockCRC32C"),
         .target(
             name: "ForeshockStorage",
-            dependencies: ["CZstd"]
+            dependencies: ["CZstd", "CForeshockCRC32C"]
         ),
         .target(
             name: "ForeshockTelemetry",
             dependencies: []
         ),
+        .target(name: "ForeshockDetection"),
         .target(
             name: "Foreshock",
             dependencies: [
                 "ForeshockStorage",
                 "ForeshockTelemetry",
+                "ForeshockDetection",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -70,6 +75,10 @@ let package = Package(
         .testTarget(
             name: "ForeshockTelemetryTests",
             dependencies: ["ForeshockTelemetry"]
+        ),
+        .testTarget(
+            name: "ForeshockDetectionTests",
+            dependencies: ["ForeshockDetection"]
         ),
         .testTarget(
             name: "ForeshockTests",

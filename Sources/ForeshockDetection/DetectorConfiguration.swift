@@ -94,7 +94,7 @@ public struct DetectorConfiguration: Sendable, Codable, Equatable {
     /// The residual scale never drops below this fraction of the mean |value| (so a series
     /// that is mostly constant, or mostly 0, does not turn every small change into a huge
     /// standardised residual). In [0, 1).
-    public var relativeScaleFloor: Double = 0.01
+    public var relativeScaleFloor: Double = 0.03
     /// The largest GPD tail shape γ the EVT fit may use, in [0, 0.99). Lower values keep huge
     /// deviations surprising on heavy-tailed series (γ = 0 is an exponential tail).
     public var maximumTailShape: Double = 0.3

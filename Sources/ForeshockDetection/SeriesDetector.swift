@@ -158,7 +158,7 @@ public struct SeriesDetector: Sendable, Codable {
         if interval == nil, let last = lastTimestamp, t > last, steps.count < 64 { steps.append(t - last) }
         lastTimestamp = t
         pointsSeen += 1
-        meanAbsoluteValue = pointsSeen == 1 ? abs(x) : 0.99 * meanAbsoluteValue + 0.01 * abs(x)
+        if baseline == nil { meanAbsoluteValue = pointsSeen == 1 ? abs(x) : 0.99 * meanAbsoluteValue + 0.01 * abs(x) }
         if baseline == nil || !pendingPeriods.isEmpty { remember(t, x) }
 
         guard baseline != nil else {
@@ -314,6 +314,7 @@ public struct SeriesDetector: Sendable, Codable {
         baseline = b
         let w = configuration.scaleSmoothing
         meanAbsoluteResidual = (1 - w) * meanAbsoluteResidual + w * abs(clipped)
+        meanAbsoluteValue = 0.99 * meanAbsoluteValue + 0.01 * abs(expected + clipped)
         return r / s
     }
 
@@ -373,12 +374,18 @@ public struct SeriesDetector: Sendable, Codable {
             }
         }
         if !shifted {
-            // An open incident (or an alarm) teaches the baseline at a tenth of the rate.
-            let gain = (tracker.current != nil || pointAlarm) ? 0.1 : 1
+            // An open incident, an alarm or a building change statistic teaches the baseline at
+            // a tenth of the rate: the incident must not leak into the baseline, and a small
+            // shift must not be absorbed before the change test can confirm it.
+            let suspicious = max(cusumUp, cusumDown) > c.changeThreshold / 4
+            let gain = (tracker.current != nil || pointAlarm || suspicious) ? 0.1 : 1
             learn(t, x, gain: gain)
         }
-        return .init(series: series, time: t, observed: x, expected: expected, lower: expected - bandHalf,
-                     upper: expected + bandHalf, score: score, kind: kind)
+        var verdict = AnomalyTracker.Verdict(series: series, time: t, observed: x, expected: expected, lower: expected - bandHalf,
+                                             upper: expected + bandHalf, score: score, kind: kind)
+        // An incident stays open while the change statistic is still building.
+        verdict.holdOpen = max(cusumUp, cusumDown) > c.changeThreshold / 4
+        return verdict
     }
 
     static let recentCapacity = 9
@@ -398,35 +405,48 @@ public struct SeriesDetector: Sendable, Codable {
         return last.isEmpty ? 0 : last[last.count / 2]
     }
 
-    /// The first step within the horizon at which the forecast, minus `confidence` forecast
-    /// standard deviations, is past the static threshold.
+    /// Whether the forecast, minus `confidence` forecast standard deviations, is past the static
+    /// threshold at some step within the horizon; if so, the lead time is the first step at
+    /// which the *point* forecast crosses (the expected time of breach).
+    ///
+    /// - Complexity: O(64 + log horizon) forecast evaluations.
     private func forecastBreach(_ st: StaticThreshold, from t: Int64, observed: Double) -> (lead: Int64, score: Double, severity: AnomalySeverity)? {
         guard let b = baseline, let step = interval, !st.isBreached(by: observed) else { return nil }
-        let s = sigma
-        let a = b.levelSmoothing, beta = b.trendSmoothing
-        func crosses(_ h: Int) -> Bool {
+        // The measured residual scale, not the scoring floor: the floor is about which
+        // deviations matter, not about how uncertain the forecast is.
+        let s = max(1.2533 * meanAbsoluteResidual, 1e-12)
+        // Forecast variance of ETS(A,A,N) (Hyndman et al. 2008): its β is α × Holt's β.
+        let a = b.levelSmoothing, beta = b.levelSmoothing * b.trendSmoothing
+        func crosses(_ h: Int, margin: Double) -> Bool {
+            let f = b.forecast(from: t, steps: h)
+            guard margin > 0 else { return st.isBreached(by: f) }
             let hd = Double(h)
             let variance = 1 + (hd - 1) * (a * a + a * beta * hd + beta * beta * hd * (2 * hd - 1) / 6)
             let sd = s * variance.squareRoot()
-            let f = b.forecast(from: t, steps: h)
-            return st.isBreached(by: st.side == .above ? f - st.confidence * sd : f + st.confidence * sd)
+            return st.isBreached(by: st.side == .above ? f - margin * sd : f + margin * sd)
         }
-        let probes = min(st.horizon, 64)
-        var previous = 0
-        for j in 1...probes {
-            let h = (st.horizon * j + probes - 1) / probes
-            if crosses(h) {
-                var lo = previous + 1, hi = h
-                while lo < hi {
-                    let mid = (lo + hi) / 2
-                    if crosses(mid) { hi = mid } else { lo = mid + 1 }
+        /// The first step in 1...horizon that crosses (probing 64 steps, then bisecting).
+        func firstCrossing(margin: Double) -> Int? {
+            let probes = min(st.horizon, 64)
+            var previous = 0
+            for j in 1...probes {
+                let h = (st.horizon * j + probes - 1) / probes
+                if crosses(h, margin: margin) {
+                    var lo = previous + 1, hi = h
+                    while lo < hi {
+                        let mid = (lo + hi) / 2
+                        if crosses(mid, margin: margin) { hi = mid } else { lo = mid + 1 }
+                    }
+                    return lo
                 }
-                let fraction = Double(lo) / Double(st.horizon)
-                let severity: AnomalySeverity = fraction <= 0.25 ? .critical : .warning
-                return (Int64(lo) * step, 0.5 + 0.49 * (1 - fraction), severity)
+                previous = h
             }
-            previous = h
+            return nil
         }
-        return nil
+        guard let confident = firstCrossing(margin: st.confidence) else { return nil }
+        let expected = st.confidence > 0 ? (firstCrossing(margin: 0) ?? confident) : confident
+        let fraction = Double(expected) / Double(st.horizon)
+        let severity: AnomalySeverity = fraction <= 0.25 ? .critical : .warning
+        return (Int64(expected) * step, 0.5 + 0.49 * (1 - fraction), severity)
     }
 }

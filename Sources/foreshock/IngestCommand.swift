@@ -25,7 +25,8 @@ struct IngestCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            let store = try Store(directory: dataDir)
+            // A batch import seals everything at the end: spend the encoder's effort on size.
+            let store = try Store(directory: dataDir, configuration: StoreConfiguration(encodingEffort: .compact))
             reportRecovery(store)
             let progress = ProgressLine(enabled: !quiet)
             let report = try FileImporter.load(inputs, into: store) { done, total in progress.update(done, total, "files") }

@@ -105,3 +105,18 @@ struct CRC32CTests {
         }
     }
 }
+
+@Suite struct CRC32CPathTests {
+    @Test func hardwareAndPortablePathsAgreeAtEveryLengthAndAlignment() {
+        var rng = SplitMix64(seed: 0xC2C)
+        let bytes = (0..<600).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        bytes.withUnsafeBytes { raw in
+            for start in 0..<9 {
+                for end in stride(from: start, through: raw.count, by: 7) {
+                    let slice = UnsafeRawBufferPointer(rebasing: raw[start..<end])
+                    #expect(CRC32C.update(0x1234_5678, slice) == CRC32C.updateWithTables(0x1234_5678, slice))
+                }
+            }
+        }
+    }
+}

@@ -1,7 +1,8 @@
 /// Turns per-point verdicts into incidents: one ``AnomalyEvent/opened(_:)`` when a series
 /// becomes anomalous, ``AnomalyEvent/updated(_:)`` only when the incident escalates (higher
 /// severity or a different kind), and one ``AnomalyEvent/closed(_:)`` after
-/// `quietPointsToClose` consecutive normal points.
+/// `quietPointsToClose` consecutive normal points (points marked ``Verdict/holdOpen`` do not
+/// count).
 ///
 /// - Complexity: O(1) per ``observe(_:)``; holds at most one open ``Anomaly``.
 public struct AnomalyTracker: Sendable, Codable, Equatable {
@@ -31,6 +32,9 @@ public struct AnomalyTracker: Sendable, Codable, Equatable {
         public var leadTime: Int64?
         /// Severity override (breach forecasts); nil means from the score.
         public var severity: AnomalySeverity?
+        /// A normal point that must not count toward closing (e.g. the change test is still
+        /// accumulating evidence of a shift).
+        public var holdOpen: Bool = false
 
         public init(series: SeriesRef, time: Int64, observed: Double, expected: Double, lower: Double, upper: Double,
                     score: Double, kind: AnomalyKind?, leadTime: Int64? = nil, severity: AnomalySeverity? = nil) {
@@ -51,6 +55,7 @@ public struct AnomalyTracker: Sendable, Codable, Equatable {
     public mutating func observe(_ v: Verdict) -> AnomalyEvent? {
         guard let kind = v.kind else {
             guard let open = current else { return nil }
+            if v.holdOpen { return nil }
             quietPoints += 1
             if quietPoints >= quietPointsToClose {
                 current = nil

@@ -8,12 +8,15 @@
 /// use one encoder per thread or task.
 public final class BlockEncoder {
     let compressor: ZstdCompressor
+    let effort: EncodingEffort
     var planeScratch: [UInt8] = []
 
-    /// - Parameter zstdLevel: zstd level for the column streams. Level 1 is the default: on the
-    ///   NAB corpus it is both faster and (with per-plane streams) no larger than level 3.
-    public init(zstdLevel: Int32 = 1) throws {
-        do { compressor = try ZstdCompressor(level: zstdLevel) } catch { throw StorageError.zstd(error) }
+    /// - Parameters:
+    ///   - effort: the encode-speed / size trade-off (default ``EncodingEffort/fast``).
+    ///   - zstdLevel: overrides the effort's zstd level for the column streams.
+    public init(effort: EncodingEffort = .fast, zstdLevel: Int32? = nil) throws {
+        self.effort = effort
+        do { compressor = try ZstdCompressor(level: zstdLevel ?? effort.zstdLevel) } catch { throw StorageError.zstd(error) }
     }
 
     /// Encodes `timestamps` and `values` (same length, 1...``BlockFormat/maxPoints``).
@@ -109,9 +112,9 @@ public final class BlockEncoder {
             try XORValueCodec.encode(values, to: &xor, compressor: compressor)
             if xor.count < best.bytes.count { best = (.xor, xor.bytes) }
         }
-        if allowDictionary, let entries = DictionaryValueCodec.distinctValues(values) {
+        if allowDictionary, let (entries, ranks) = DictionaryValueCodec.distinctValues(values) {
             var dictionary = ByteWriter()
-            try DictionaryValueCodec.encode(values, entries: entries, to: &dictionary, encoder: self)
+            try DictionaryValueCodec.encode(values, entries: entries, ranks: ranks, to: &dictionary, encoder: self)
             if dictionary.count < best.bytes.count { best = (.dictionary, dictionary.bytes) }
         }
         return best

@@ -7,7 +7,7 @@ enum ByteStreamSplitCodec {
     static func encode(_ values: UnsafeBufferPointer<Double>, to writer: inout ByteWriter,
                        encoder: BlockEncoder) throws {
         try values.withMemoryRebound(to: UInt64.self) { (words) throws in
-            try BytePlanes.write(words, to: &writer, compressor: encoder.compressor, scratch: &encoder.planeScratch)
+            try BytePlanes.write(words, to: &writer, encoder: encoder)
         }
     }
 

@@ -27,7 +27,17 @@ enum DecimalValueCodec {
     /// Mantissas must stay exactly representable as Double.
     static let mantissaLimit = 9_007_199_254_740_992.0  // 2^53
 
-    /// Picks the exponent with the smallest estimated encoded size on a sample of up to 1024
+    /// `x` rounded to an integer (ties to even below 2^51, away from zero above), without a
+    /// libm call on the default x86-64 target: adding and subtracting 1.5 · 2^52 leaves no
+    /// fraction bits. The decoder never repeats this rounding (mantissas are stored), so the
+    /// tie rule only affects which correction a value gets.
+    @inline(__always)
+    static func roundToInteger(_ x: Double) -> Double {
+        let magic = 6_755_399_441_055_744.0  // 1.5 · 2^52
+        return abs(x) < 2_251_799_813_685_248.0 ? (x + magic) - magic : x.rounded()  // 2^51
+    }
+
+    /// Picks the exponent with the smallest estimated encoded size on a sample of up to 512
     /// consecutive values, and reports the share of sampled values exact to within ±2 units in
     /// the last place at that exponent.
     ///
@@ -35,9 +45,9 @@ enum DecimalValueCodec {
     /// cheaper in total of frame-of-reference and delta) plus 3 + the bits of every nonzero correction
     /// (64 for a value that cannot be scaled). Counting only exact values would favour huge
     /// exponents, at which every double is "exact" with a mantissa as long as its own bits.
-    /// - Complexity: O(19 × min(n, 1024)).
+    /// - Complexity: O(19 × min(n, 512)).
     static func chooseExponent(_ values: UnsafeBufferPointer<Double>) -> (exponent: Int, nearShare: Double) {
-        let sampleCount = min(values.count, 1024)
+        let sampleCount = min(values.count, 512)
         guard sampleCount > 0 else { return (0, 1) }
         var best = (exponent: 0, cost: Int.max, near: 0)
         for e in 0...maxExponent {
@@ -51,7 +61,7 @@ enum DecimalValueCodec {
             sampled.reserveCapacity(sampleCount)
             for k in 0..<sampleCount {
                 let v = values[k]
-                let scaled = (v * scale).rounded()
+                let scaled = roundToInteger(v * scale)
                 guard abs(scaled) < mantissaLimit else {
                     correctionBits += 64
                     continue
@@ -70,6 +80,7 @@ enum DecimalValueCodec {
             let cost = min(frameBits, deltaBits) + correctionBits
             if cost < best.cost { best = (e, cost, near) }
             if near == sampleCount && correctionBits == 0 { break }  // larger exponents only add bits
+            if e >= best.exponent + 3 && best.near == sampleCount { break }  // past the exact exponent, cost only grows
         }
         return (best.exponent, Double(best.near) / Double(sampleCount))
     }
@@ -84,7 +95,7 @@ enum DecimalValueCodec {
         var maxCorrection: UInt64 = 0
         for i in 0..<n {
             let v = values[i]
-            let scaled = (v * scale).rounded()
+            let scaled = roundToInteger(v * scale)
             let m = abs(scaled) < mantissaLimit ? Int64(scaled) : previous
             mantissas[i] = m
             previous = m
@@ -104,30 +115,39 @@ enum DecimalValueCodec {
         }
         var frameBits = 0
         for m in mantissas { frameBits += 64 - UInt64(bitPattern: m &- minimum).leadingZeroBitCount }
-        // When the estimates are close, encode both and keep the smaller.
+        // When the estimates are close (per the effort), try both on a prefix and keep the smaller.
+        let ratio = encoder.effort.transformTrialRatio
         var candidates: [UInt8] = []
-        if Double(frameBits) <= Double(deltaBits) * 2 { candidates.append(0) }
-        if Double(deltaBits) <= Double(frameBits) * 2 { candidates.append(1) }
-        var best: (transform: UInt8, reference: Int64, planes: [UInt8])? = nil
+        if Double(frameBits) <= Double(deltaBits) * ratio { candidates.append(0) }
+        if Double(deltaBits) < Double(frameBits) * ratio || candidates.isEmpty { candidates.append(1) }
+        let trialLength = n > 2 * encoder.effort.trialLength ? encoder.effort.trialLength : n
         var words = [UInt64](repeating: 0, count: n)
-        for transform in candidates {
-            let reference = transform == 0 ? minimum : mantissas[0]
-            var prior = reference
-            for i in 0..<n {
+        func transformWords(_ transform: UInt8, count: Int) {
+            var prior = mantissas[0]
+            for i in 0..<count {
                 words[i] = transform == 0 ? UInt64(bitPattern: mantissas[i] &- minimum) : zigzagEncode(mantissas[i] &- prior)
                 prior = mantissas[i]
             }
-            var planes = ByteWriter()
-            try words.withUnsafeBufferPointer { (w) throws in
-                try BytePlanes.write(w, to: &planes, compressor: encoder.compressor, scratch: &encoder.planeScratch)
-            }
-            if best.map({ planes.count < $0.planes.count }) ?? true { best = (transform, reference, planes.bytes) }
         }
-        guard let best else { throw StorageError.invalidArgument("no mantissa transform") }
+        var best = (transform: candidates[0], split: 0, bytes: Int.max)
+        for transform in candidates {
+            transformWords(transform, count: trialLength)
+            // With one candidate and no split to try, there is nothing to compare.
+            guard candidates.count > 1 || encoder.effort.splitCandidates > 0 else { break }
+            let planned = try words.withUnsafeBufferPointer { w in
+                try BytePlanes.plan(UnsafeBufferPointer(rebasing: w[0..<trialLength]), candidates: max(1, encoder.effort.splitCandidates),
+                                    compressor: encoder.compressor, scratch: &encoder.planeScratch)
+            }
+            let split = encoder.effort.splitCandidates > 0 ? planned.split : 0
+            if planned.bytes < best.bytes { best = (transform, split, planned.bytes) }
+        }
+        transformWords(best.transform, count: n)
         writer.write(UInt8(e))
         writer.write(best.transform)
-        writer.writeVarint(zigzagEncode(best.reference))
-        writer.write(contentsOf: best.planes)
+        writer.writeVarint(zigzagEncode(best.transform == 0 ? minimum : mantissas[0]))
+        try words.withUnsafeBufferPointer { w in
+            try BytePlanes.write(w, split: best.split, to: &writer, compressor: encoder.compressor, scratch: &encoder.planeScratch)
+        }
         try CorrectionColumn.write(corrections, maximum: maxCorrection, to: &writer, compressor: encoder.compressor)
     }
 
@@ -145,32 +165,47 @@ enum DecimalValueCodec {
                             decompressor: decoder.decompressor)
         let scale = powersOfTen[e]
         // Undo the transform in place: words become the mantissas' bit patterns.
+        var low = Int64.max, high = Int64.min
         if transform == 0 {
             let r = UInt64(bitPattern: reference)
             for i in 0..<n { words[i] = r &+ words[i] }
+            low = reference
+            high = reference &+ Int64(bitPattern: words.reduce(0) { max($0, $1 &- r) })
         } else {
             var m = reference
             for i in 0..<n {
                 m = m &+ zigzagDecode(words[i])
                 words[i] = UInt64(bitPattern: m)
+                low = min(low, m)
+                high = max(high, m)
             }
         }
-        divide(words, by: scale, into: output)
+        divide(words, by: scale, into: output, exactlyConvertible: low >= -(1 << 51) && high < (1 << 51))
         try CorrectionColumn.apply(&reader, to: output, decoder: decoder)
     }
 
-    /// `output[i] = Double(Int64(bitPattern: mantissas[i])) / scale`, four lanes at a time.
+    /// `output[i] = Double(Int64(bitPattern: mantissas[i])) / scale`, eight lanes at a time.
+    ///
+    /// The default x86-64 target has no packed Int64→Double conversion (that is AVX-512DQ), so
+    /// when every mantissa lies in [−2^51, 2^51) the conversion uses the exact bias trick:
+    /// adding the bits of 1.5 · 2^52 to the integer gives the double `1.5 · 2^52 + m`, from which
+    /// 1.5 · 2^52 is subtracted; integer add and float subtract vectorise everywhere.
     private static func divide(_ mantissas: UnsafeMutableBufferPointer<UInt64>, by scale: Double,
-                              into output: UnsafeMutableBufferPointer<Double>) {
+                               into output: UnsafeMutableBufferPointer<Double>, exactlyConvertible: Bool) {
         let n = output.count
         guard let source = UnsafeRawPointer(mantissas.baseAddress),
               let destination = UnsafeMutableRawPointer(output.baseAddress) else { return }
-        let divisor = SIMD4<Double>(repeating: scale)
+        let divisor = SIMD8<Double>(repeating: scale)
         var i = 0
-        while i + 4 <= n {
-            let m = source.loadUnaligned(fromByteOffset: i * 8, as: SIMD4<Int64>.self)
-            destination.storeBytes(of: SIMD4<Double>(m) / divisor, toByteOffset: i * 8, as: SIMD4<Double>.self)
-            i += 4
+        if exactlyConvertible {
+            let biasBits = SIMD8<UInt64>(repeating: 0x4338_0000_0000_0000)
+            let bias = SIMD8<Double>(repeating: 6_755_399_441_055_744.0)
+            while i + 8 <= n {
+                let m = source.loadUnaligned(fromByteOffset: i * 8, as: SIMD8<UInt64>.self)
+                let biased = unsafeBitCast(m &+ biasBits, to: SIMD8<Double>.self)
+                destination.storeBytes(of: (biased - bias) / divisor, toByteOffset: i * 8, as: SIMD8<Double>.self)
+                i += 8
+            }
         }
         while i < n {
             output[i] = Double(Int64(bitPattern: mantissas[i])) / scale
@@ -217,14 +252,11 @@ enum CorrectionColumn {
             return
         case 2, 4:
             let bitsPer = Int(packing)
-            let perByte = 8 / bitsPer
-            let length = (n + perByte - 1) / perByte
+            let length = SmallIntegerPacking.byteCount(n, bits: bitsPer)
             let bytes = try ColumnStream.read(&reader, "corrections", expectedLength: length, limit: length,
                                               scratch: decoder.streamScratch, decompressor: decoder.decompressor)
-            let mask = UInt8((1 << bitsPer) - 1)
-            for i in 0..<n {
-                let code = (bytes[i / perByte] >> UInt8((i % perByte) * bitsPer)) & mask
-                if code != 0 { output[i] = corrected(output[i], code: UInt64(code)) }
+            SmallIntegerPacking.forEachNonZero(bytes, count: n, bits: bitsPer) { i, code in
+                output[i] = corrected(output[i], code: UInt64(code))
             }
         case 8:
             let bytes = try ColumnStream.read(&reader, "corrections", limit: 10 * n,

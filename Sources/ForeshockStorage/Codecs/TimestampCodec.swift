@@ -79,11 +79,19 @@ public enum TimestampCodec: UInt8, Sendable, CaseIterable {
                     && first.addingReportingOverflow(Int64(bitPattern: stride) * Int64(n - 1)).overflow == false) else {
                 throw StorageError.corrupt(what: "timestamp stride \(stride) overflows for \(n) points", offset: start)
             }
-            var t = first
             let step = Int64(bitPattern: stride)
-            for i in 1..<n {
-                t &+= step
-                output[i] = t
+            guard let base = UnsafeMutableRawPointer(output.baseAddress) else { return }
+            var lanes = SIMD8<Int64>(0, 1, 2, 3, 4, 5, 6, 7) &* step &+ first
+            let advance = SIMD8<Int64>(repeating: step &* 8)
+            var i = 0
+            while i + 8 <= n {
+                base.storeBytes(of: lanes, toByteOffset: i * 8, as: SIMD8<Int64>.self)
+                lanes &+= advance
+                i += 8
+            }
+            while i < n {
+                output[i] = first &+ Int64(i) &* step
+                i += 1
             }
         case .delta, .deltaOfDelta:
             guard n >= 2 else { throw StorageError.corrupt(what: "irregular timestamps for one point", offset: start) }

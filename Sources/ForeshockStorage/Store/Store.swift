@@ -205,7 +205,7 @@ public final class Store: Sendable {
 
     /// Encodes the first `count` head points as a block (kept in memory until the next flush).
     func seal(_ data: inout SeriesData, count: Int, seriesID: UInt64) throws {
-        let encoder = try BlockEncoder(zstdLevel: configuration.zstdLevel)
+        let encoder = try BlockEncoder(effort: configuration.encodingEffort)
         let bytes = try data.headTimestamps.withUnsafeBufferPointer { t in
             try data.headValues.withUnsafeBufferPointer { v in
                 try encoder.encode(seriesID: seriesID, timestamps: UnsafeBufferPointer(rebasing: t[0..<count]),

@@ -5,8 +5,8 @@ public struct StoreConfiguration: Sendable, Codable, Equatable {
     public var blockCapacity: Int = 8192
     /// …or when it spans this many milliseconds (default 7 days).
     public var maxBlockSpan: Int64 = 7 * 86_400_000
-    /// zstd level for column streams.
-    public var zstdLevel: Int32 = 1
+    /// How hard the block encoder searches for a smaller encoding.
+    public var encodingEffort: EncodingEffort = .fast
     /// When the write-ahead log grows past this many bytes, ``Store/flush()`` rewrites it to
     /// hold only the series catalog and the unsealed heads.
     public var walCheckpointBytes: Int = 64 << 20
@@ -14,11 +14,11 @@ public struct StoreConfiguration: Sendable, Codable, Equatable {
     /// bounds the memory appends can hold between flushes.
     public var walBufferBytes: Int = 8 << 20
 
-    public init(blockCapacity: Int = 8192, maxBlockSpan: Int64 = 7 * 86_400_000, zstdLevel: Int32 = 1,
+    public init(blockCapacity: Int = 8192, maxBlockSpan: Int64 = 7 * 86_400_000, encodingEffort: EncodingEffort = .fast,
                 walCheckpointBytes: Int = 64 << 20, walBufferBytes: Int = 8 << 20) {
         self.blockCapacity = max(1, min(blockCapacity, BlockFormat.maxPoints))
         self.maxBlockSpan = max(1, maxBlockSpan)
-        self.zstdLevel = zstdLevel
+        self.encodingEffort = encodingEffort
         self.walCheckpointBytes = walCheckpointBytes
         self.walBufferBytes = walBufferBytes
     }
