@@ -132,9 +132,11 @@ public enum Aggregation {
     }
 
     /// Adds the points of sorted columns to `windows` (sorted by start; a window already present
-    /// is merged into), using ``reduce(_:)`` per window.
+    /// is merged into), reducing each window's run of values with SIMD.
     ///
-    /// - Complexity: O(n + w log n) for n points in w windows.
+    /// Window ends are found by galloping from the previous end (O(log w) per window of w
+    /// points); each run is reduced with ``reduceRun(_:from:to:)``.
+    /// - Complexity: O(n + w log(n / w)) for n points in w windows.
     public static func downsample(timestamps: UnsafeBufferPointer<Int64>, values: UnsafeBufferPointer<Double>,
                                   step: Int64, into windows: inout [WindowAggregate]) {
         let n = timestamps.count
@@ -142,30 +144,83 @@ public enum Aggregation {
         while i < n {
             let start = windowStart(timestamps[i], step: step)
             let (end, endOverflow) = start.addingReportingOverflow(step)
-            // First index at or past the window's end.
-            var low = i, high = n
-            if endOverflow { low = n } else {
+            var j = n
+            if !endOverflow {
+                // Gallop: bracket the first index at or past `end`, then binary search.
+                var low = i + 1, bound = 1
+                while low + bound < n && timestamps[low + bound - 1] < end {
+                    low += bound
+                    bound <<= 1
+                }
+                var high = min(n, low + bound)
                 while low < high {
                     let mid = (low + high) / 2
                     if timestamps[mid] < end { low = mid + 1 } else { high = mid }
                 }
+                j = low
             }
-            let slice = UnsafeBufferPointer(rebasing: values[i..<low])
-            let r = reduce(slice)
             var window = WindowAggregate(start: start)
+            let r = reduceRun(values, from: i, to: j)
             window.count = r.count
             window.sum = r.sum
             window.minimum = r.minimum
             window.maximum = r.maximum
-            var k = low - 1
+            var k = j - 1
             while k >= i && values[k].isNaN { k -= 1 }
             if k >= i {
                 window.last = values[k]
                 window.lastTimestamp = timestamps[k]
             }
-            merge(window, into: &windows)
-            i = low
+            if let previous = windows.last, previous.start < start {
+                windows.append(window)
+            } else {
+                merge(window, into: &windows)
+            }
+            i = j
         }
+    }
+
+    /// ``reduce(_:)`` for a short run `values[from..<to]`: four lanes, one accumulator set,
+    /// so that the fixed cost of combining lanes stays small for windows of tens of points.
+    @inline(__always)
+    static func reduceRun(_ values: UnsafeBufferPointer<Double>, from: Int, to: Int) -> ColumnReduction {
+        guard to - from >= 32, let base = UnsafeRawPointer(values.baseAddress) else {
+            var r = ColumnReduction(count: 0, sum: 0, minimum: .infinity, maximum: -.infinity)
+            for k in from..<to {
+                let v = values[k]
+                if v.isNaN { continue }
+                r.count += 1
+                r.sum += v
+                if v < r.minimum { r.minimum = v }
+                if v > r.maximum { r.maximum = v }
+            }
+            return r
+        }
+        var sum = SIMD4<Double>(), count = SIMD4<Int64>()
+        var minimum = SIMD4<Double>(repeating: .infinity), maximum = SIMD4<Double>(repeating: -.infinity)
+        let zero = SIMD4<Double>(), one = SIMD4<Int64>(repeating: 1), none = SIMD4<Int64>()
+        var k = from
+        while k + 4 <= to {
+            let v = base.loadUnaligned(fromByteOffset: k * 8, as: SIMD4<Double>.self)
+            let valid = v .== v
+            sum += zero.replacing(with: v, where: valid)
+            count &+= none.replacing(with: one, where: valid)
+            minimum.replace(with: v, where: v .< minimum)
+            maximum.replace(with: v, where: v .> maximum)
+            k += 4
+        }
+        var r = ColumnReduction(count: Int(count.wrappedSum()), sum: sum.sum(), minimum: minimum.min(), maximum: maximum.max())
+        while k < to {
+            let v = values[k]
+            if !v.isNaN {
+                r.count += 1
+                r.sum += v
+                if v < r.minimum { r.minimum = v }
+                if v > r.maximum { r.maximum = v }
+            }
+            k += 1
+        }
+        return r
     }
 
     /// Inserts or merges one window, keeping `windows` sorted by start.
