@@ -42,7 +42,6 @@ let package = Package(
             dependencies: [
                 "ForeshockStorage",
                 "ForeshockTelemetry",
-                "ForeshockDetection",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

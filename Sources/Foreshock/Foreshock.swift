@@ -1,3 +1,2 @@
 @_exported import ForeshockStorage
 @_exported import ForeshockTelemetry
-@_exported import ForeshockDetection
