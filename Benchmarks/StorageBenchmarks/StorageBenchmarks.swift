@@ -28,9 +28,23 @@ let benchmarks: @Sendable () -> Void = {
         return blocks
     }
 
-    Benchmark("NAB encode blocks (8192 points)",
+    Benchmark("NAB encode blocks (8192 points, fast effort)",
               configuration: .init(metrics: [.wallClock, .throughput, .custom("bytes per sample x1000", polarity: .prefersSmaller, useScalingFactor: false)])) { benchmark in
-        let encoder = try BlockEncoder()
+        let encoder = try BlockEncoder(effort: .fast)
+        var bytes = 0
+        for _ in benchmark.scaledIterations {
+            let blocks = try encodeAll(encoder)
+            bytes = blocks.reduce(0) { $0 + $1.count }
+            blackHole(blocks)
+        }
+        benchmark.measurement(.custom("bytes per sample x1000", polarity: .prefersSmaller, useScalingFactor: false),
+                              bytes * 1000 / max(1, corpus.sampleCount))
+    }
+
+    Benchmark("NAB encode blocks (8192 points, compact effort)",
+              configuration: .init(metrics: [.wallClock, .throughput, .custom("bytes per sample x1000", polarity: .prefersSmaller, useScalingFactor: false)],
+                                   maxIterations: 20)) { benchmark in
+        let encoder = try BlockEncoder(effort: .compact)
         var bytes = 0
         for _ in benchmark.scaledIterations {
             let blocks = try encodeAll(encoder)
@@ -42,7 +56,7 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     Benchmark("NAB decode blocks (8192 points)") { benchmark in
-        let blocks = try encodeAll(try BlockEncoder())
+        let blocks = try encodeAll(try BlockEncoder(effort: .compact))
         let decoder = try BlockDecoder()
         let timestamps = UnsafeMutableBufferPointer<Int64>.allocate(capacity: blockCapacity)
         let values = UnsafeMutableBufferPointer<Double>.allocate(capacity: blockCapacity)

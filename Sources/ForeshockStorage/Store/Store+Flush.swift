@@ -30,8 +30,8 @@ extension Store {
     ///   data are still accepted after a restart.
     public func close(sealingHeads: Bool = false) throws {
         guard !closedFlag.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        guard directory != nil else { return }
         if sealingHeads { try sealHeads() }
+        guard directory != nil else { return }
         try flushState.withLock { state in
             try writeSealedBlocks(&state)
             try writeLog(&state, sync: true)
