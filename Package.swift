@@ -42,6 +42,7 @@ let package = Package(
             dependencies: [
                 "ForeshockStorage",
                 "ForeshockTelemetry",
+                "ForeshockDetection",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

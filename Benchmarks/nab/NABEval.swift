@@ -36,6 +36,9 @@ struct NABEval {
         if let v = d("suppression") { config.suppressionLength = Int(v) }
         if let v = d("quiet") { config.quietPointsToClose = Int(v) }
         if env["FS_season"] == "none" { config.seasonality = .none }
+        if let v = d("windowedMeanLength") { config.windowedMeanLength = Int(v) }
+        if let v = d("rangeExtensionTolerance") { config.rangeExtensionTolerance = v < 0 ? nil : v }
+        if let v = d("rangeExtensionSurprise") { config.rangeExtensionSurprise = v }
         var rows = 0
         let clock = ContinuousClock()
         var elapsed = Duration.zero

@@ -1,2 +1,3 @@
 @_exported import ForeshockStorage
 @_exported import ForeshockTelemetry
+@_exported import ForeshockDetection

@@ -96,14 +96,29 @@ public struct DetectorConfiguration: Sendable, Codable, Equatable {
     /// standardised residual). In [0, 1).
     public var relativeScaleFloor: Double = 0.03
     /// The largest GPD tail shape γ the EVT fit may use, in [0, 0.99). Lower values keep huge
-    /// deviations surprising on heavy-tailed series (γ = 0 is an exponential tail).
-    public var maximumTailShape: Double = 0.3
+    /// deviations surprising on heavy-tailed series (γ = 0 is an exponential tail). The
+    /// method-of-moments fit never exceeds 0.5, so the default 0.5 means "as fitted" (on NAB
+    /// a cap of 0.3 raised false positives once range extensions carry the clear cases).
+    public var maximumTailShape: Double = 0.5
     /// Whether EVT alarms still teach the threshold (their excess capped at the threshold),
     /// so a series whose alarms become routine stops alarming.
     public var thresholdLearnsAlarms: Bool = true
     /// ``PointScore/alertScore`` keeps a score only when it beats every score of this many
     /// previous points. ≥ 1.
     public var suppressionLength: Int = 150
+    /// Length of the windowed-mean evidence of ``PointScore/alertScore``: the mean of the last
+    /// this many standardised residuals (each clipped to ±``huberClip``) gets its own EVT
+    /// threshold, so a run of moderate deviations is as surprising as one large point.
+    /// 0 disables. In 0...10000.
+    public var windowedMeanLength: Int = 10
+    /// Range-extension evidence of ``PointScore/alertScore``: after warm-up, a value beyond the
+    /// largest (smallest) value ever seen by more than this fraction of the seen range counts
+    /// as at least ``rangeExtensionSurprise`` × the alert surprise (NAB's "spatial anomaly").
+    /// nil disables. ≥ 0.
+    public var rangeExtensionTolerance: Double? = 0.03
+    /// The surprise of a range extension, in units of the alert surprise −ln q (1 = exactly the
+    /// alert threshold). > 0.
+    public var rangeExtensionSurprise: Double = 1.2
     /// Consecutive normal points that close an open incident. ≥ 1.
     public var quietPointsToClose: Int = 5
     /// Optional static threshold for early warning (``AnomalyKind/predictedBreach``).
@@ -134,6 +149,9 @@ public struct DetectorConfiguration: Sendable, Codable, Equatable {
         try check(relativeScaleFloor >= 0 && relativeScaleFloor < 1, "relativeScaleFloor", "must be in [0, 1)")
         try check(maximumTailShape >= 0 && maximumTailShape < 0.99, "maximumTailShape", "must be in [0, 0.99)")
         try check(suppressionLength >= 1 && suppressionLength <= 1_000_000, "suppressionLength", "must be in 1...1000000")
+        try check(windowedMeanLength >= 0 && windowedMeanLength <= 10_000, "windowedMeanLength", "must be in 0...10000")
+        if let t = rangeExtensionTolerance { try check(t >= 0 && t.isFinite, "rangeExtensionTolerance", "must be finite and ≥ 0") }
+        try check(rangeExtensionSurprise > 0 && rangeExtensionSurprise.isFinite, "rangeExtensionSurprise", "must be > 0")
         try check(quietPointsToClose >= 1, "quietPointsToClose", "must be ≥ 1")
         if let s = staticThreshold {
             try check(s.value.isFinite, "staticThreshold.value", "must be finite")

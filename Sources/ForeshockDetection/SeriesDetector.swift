@@ -18,11 +18,15 @@ public struct PointScore: Sendable, Equatable {
     /// probability of so large a deviation and q the risk level, so 0.5 is exactly the alert
     /// threshold. 0 for missing points and (except gross deviations) during warm-up.
     public var score: Double
-    /// ``score`` when it is higher than every score of the previous
-    /// ``DetectorConfiguration/suppressionLength`` points, else 0: a sparse score that keeps
-    /// the first (and any stronger) point of an episode and silences its echoes. For any
-    /// threshold it fires at most once per rising run, which is what ranking-based
-    /// evaluations such as NAB reward. This is the column written for NAB.
+    /// The sparse, cross-series comparable alert score (the column written for NAB):
+    /// `e / (e − ln q)` for the largest of three surprises — the point's own (as in ``score``),
+    /// the EVT surprise of the mean of the last ``DetectorConfiguration/windowedMeanLength``
+    /// clipped standardised residuals, and ``DetectorConfiguration/rangeExtensionSurprise``
+    /// when the value extends the range of everything seen so far — kept only when it is
+    /// higher than every such value of the previous ``DetectorConfiguration/suppressionLength``
+    /// points, else 0. For any threshold it fires at most once per rising run, which is what
+    /// ranking-based evaluations such as NAB reward. The kept value is ≥ 0.5 exactly when the
+    /// point is past the alert threshold of one of the three evidences.
     public var alertScore: Double
     /// True while the detector is still learning (no baseline yet).
     public var isWarmingUp: Bool
@@ -90,6 +94,15 @@ public struct SeriesDetector: Sendable, Codable {
     private var meanAbsoluteValue: Double = 0
     public private(set) var tracker: AnomalyTracker
     private var recentScores: TrailingMaximum
+    /// The last ``DetectorConfiguration/windowedMeanLength`` clipped standardised residuals
+    /// (ring) and their sum, and the EVT threshold of their (directional) mean.
+    private var meanRing: [Double] = []
+    private var meanNext = 0
+    private var meanSum = 0.0
+    private var meanThreshold: PeaksOverThreshold?
+    /// The smallest and largest valid values seen (range-extension evidence).
+    private var seenMinimum: Double = .infinity
+    private var seenMaximum: Double = -.infinity
 
     /// - Throws: ``DetectionError/invalidConfiguration(field:reason:)``.
     public init(series: SeriesRef, configuration: DetectorConfiguration = DetectorConfiguration()) throws(DetectionError) {
@@ -164,9 +177,13 @@ public struct SeriesDetector: Sendable, Codable {
         guard baseline != nil else {
             let verdict = warmupVerdict(t, x)
             if pointsSeen >= configuration.warmupLength { finishWarmup() }
-            return report(verdict, emitEvents: emitEvents)
+            extendRange(x)
+            return report(verdict, evidence: 0, emitEvents: emitEvents)
         }
-        let verdict = scoreAndLearn(t, x)
+        let (verdict, evidence, admitted) = scoreAndLearn(t, x)
+        var alertEvidence = evidence
+        let extendsRange = extendRange(x)
+        if admitted, extendsRange { alertEvidence = max(alertEvidence, configuration.rangeExtensionSurprise * alertSurprise) }
         checkSeason(at: t)
         if let st = configuration.staticThreshold, verdict.kind == nil, let breach = forecastBreach(st, from: t, observed: x) {
             var v = verdict
@@ -174,15 +191,35 @@ public struct SeriesDetector: Sendable, Codable {
             v.leadTime = breach.lead
             v.score = max(v.score, breach.score)
             v.severity = breach.severity
-            return report(v, emitEvents: emitEvents)
+            return report(v, evidence: alertEvidence, emitEvents: emitEvents)
         }
-        return report(verdict, emitEvents: emitEvents)
+        return report(verdict, evidence: alertEvidence, emitEvents: emitEvents)
     }
 
-    private mutating func report(_ v: AnomalyTracker.Verdict, emitEvents: Bool) -> PointScore {
+    /// Records `x` in the seen range; true when it extends the range (on an admitted side) by
+    /// more than ``DetectorConfiguration/rangeExtensionTolerance`` of the range seen so far.
+    @discardableResult
+    private mutating func extendRange(_ x: Double) -> Bool {
+        guard let tolerance = configuration.rangeExtensionTolerance else { return false }
+        var extends = false
+        if seenMaximum > seenMinimum {
+            let margin = (seenMaximum - seenMinimum) * tolerance
+            extends = (x > seenMaximum + margin && configuration.direction != .down)
+                || (x < seenMinimum - margin && configuration.direction != .up)
+        }
+        seenMinimum = min(seenMinimum, x)
+        seenMaximum = max(seenMaximum, x)
+        return extends
+    }
+
+    /// - Parameter evidence: the alert surprise beyond the verdict's own score.
+    private mutating func report(_ v: AnomalyTracker.Verdict, evidence: Double, emitEvents: Bool) -> PointScore {
         var event: AnomalyEvent?
-        let alert = v.score > recentScores.maximum ? v.score : 0
-        recentScores.push(v.score)
+        let own = v.score < 1 ? v.score * alertSurprise / (1 - v.score) : 1e12
+        let e = max(own, evidence)
+        let value = e / (e + alertSurprise)
+        let alert = value > recentScores.maximum ? value : 0
+        recentScores.push(value)
         if emitEvents { event = tracker.observe(v) }
         return PointScore(timestamp: v.time, value: v.observed, expected: v.expected, lower: v.lower, upper: v.upper,
                           score: v.score, alertScore: alert, isWarmingUp: baseline == nil, isValid: true, event: event)
@@ -277,13 +314,20 @@ public struct SeriesDetector: Sendable, Codable {
         if meanAbsoluteResidual == 0 { meanAbsoluteResidual = residuals.reduce(0, +) / Double(residuals.count) }
         var calibration: [Double] = []
         calibration.reserveCapacity(historyValues.count)
+        var meanCalibration: [Double] = []
+        clearMeanWindow()
         let skip = historyValues.count / 4
         for i in historyValues.indices {
             let z = learn(historyTimes[i], historyValues[i], gain: 1)
             if i >= skip { calibration.append(directional(z)) }
+            if let m = pushMean(z), i >= skip { meanCalibration.append(directional(m)) }
         }
         threshold = PeaksOverThreshold(calibration: calibration, initialQuantile: 0.98, riskLevel: configuration.riskLevel,
                                        learnsAlarms: configuration.thresholdLearnsAlarms, maximumShape: configuration.maximumTailShape)
+        meanThreshold = configuration.windowedMeanLength > 0 && !meanCalibration.isEmpty
+            ? PeaksOverThreshold(calibration: meanCalibration, initialQuantile: 0.98, riskLevel: configuration.riskLevel,
+                                 learnsAlarms: configuration.thresholdLearnsAlarms, maximumShape: configuration.maximumTailShape)
+            : nil
         resetChange()
     }
 
@@ -318,9 +362,12 @@ public struct SeriesDetector: Sendable, Codable {
         return r / s
     }
 
-    private mutating func scoreAndLearn(_ t: Int64, _ x: Double) -> AnomalyTracker.Verdict {
+    /// Scores the point, learns from it; returns the verdict, the alert evidence (the larger
+    /// of the point surprise and the windowed-mean surprise) and whether the deviation is
+    /// admitted (direction and minimum deviation).
+    private mutating func scoreAndLearn(_ t: Int64, _ x: Double) -> (AnomalyTracker.Verdict, Double, Bool) {
         guard let b = baseline, var pot = threshold else {
-            return .init(series: series, time: t, observed: x, expected: x, lower: x, upper: x, score: 0, kind: nil)
+            return (.init(series: series, time: t, observed: x, expected: x, lower: x, upper: x, score: 0, kind: nil), 0, false)
         }
         let c = configuration
         let expected = b.expected(at: t)
@@ -362,6 +409,16 @@ public struct SeriesDetector: Sendable, Codable {
             shifted = true
         }
 
+        // Windowed mean of the clipped standardised residuals, with its own EVT threshold.
+        var meanSurprise = 0.0
+        if let m = pushMean(z), var mp = meanThreshold {
+            let dm = directional(m)
+            if admitted { meanSurprise = mp.surprise(dm) }
+            mp.observe(dm)
+            meanThreshold = mp
+        }
+        if shifted { clearMeanWindow() }
+
         let surprise = max(pointSurprise, changeSurprise)
         let score = surprise / (surprise + alertSurprise)
         var kind: AnomalyKind?
@@ -385,10 +442,34 @@ public struct SeriesDetector: Sendable, Codable {
                                              upper: expected + bandHalf, score: score, kind: kind)
         // An incident stays open while the change statistic is still building.
         verdict.holdOpen = max(cusumUp, cusumDown) > c.changeThreshold / 4
-        return verdict
+        return (verdict, max(surprise, meanSurprise), admitted)
     }
 
     static let recentCapacity = 9
+
+    /// Pushes a standardised residual (clipped to ±``DetectorConfiguration/huberClip``) into
+    /// the mean window; returns the window's mean once it is full.
+    private mutating func pushMean(_ z: Double) -> Double? {
+        let w = configuration.windowedMeanLength
+        guard w > 0 else { return nil }
+        let clip = configuration.huberClip
+        let zc = min(max(z, -clip), clip)
+        if meanRing.count < w {
+            meanRing.append(zc)
+            meanSum += zc
+        } else {
+            meanSum += zc - meanRing[meanNext]
+            meanRing[meanNext] = zc
+        }
+        meanNext = (meanNext + 1) % w
+        // Re-add once per lap so rounding errors of the running sum cannot accumulate.
+        if meanNext == 0 { meanSum = meanRing.reduce(0, +) }
+        return meanRing.count == w ? meanSum / Double(w) : nil
+    }
+
+    private mutating func clearMeanWindow() {
+        meanRing = []; meanNext = 0; meanSum = 0
+    }
 
     /// The median of the last min(run, 9) residuals: the size of a shift that started `run`
     /// points ago, robust to a spike inside the run.

@@ -1,0 +1,99 @@
+import ForeshockDetection
+import Testing
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The evidence behind `PointScore.alertScore` (the NAB column): range extensions, the
+/// windowed mean of residuals, sparsity and the streaming contract.
+@Suite("AlertScore")
+struct AlertScoreTests {
+    /// Uniform noise in [0, 10): a value just past the seen maximum is hardly surprising to the
+    /// residual model, yet it extends the range of everything seen.
+    private func uniformThen(_ last: Double, configure: (inout DetectorConfiguration) -> Void = { _ in }) throws -> [PointScore] {
+        var rng = SplitMix64(seed: 40)
+        var d = try makeDetector(configure)
+        var out: [PointScore] = []
+        for i in 0..<1000 {
+            let v = i == 999 ? last : Double.random(in: 0..<10, using: &rng)
+            out.append(d.update(timestamp: epoch + Int64(i) * oneMinute, value: v))
+        }
+        return out
+    }
+
+    @Test func rangeExtensionRaisesTheAlertScoreButNotTheIncidentScore() throws {
+        let on = try uniformThen(10.6)
+        let last = try #require(on.last)
+        #expect(last.alertScore >= 0.5, "alertScore \(last.alertScore)")
+        #expect(last.score < 0.5 && last.event == nil, "the incident model is unchanged")
+        let off = try uniformThen(10.6) { $0.rangeExtensionTolerance = nil }
+        #expect(try #require(off.last).alertScore < 0.5)
+        // Inside the tolerance (3 % of the range ≈ 0.3 past the maximum) nothing happens.
+        let inside = try uniformThen(10.1)
+        #expect(try #require(inside.last).alertScore < 0.5)
+    }
+
+    @Test func rangeExtensionNeverFiresDuringWarmup() throws {
+        var d = try makeDetector()
+        // A smooth ramp makes every warm-up point a new maximum.
+        for i in 0..<300 {
+            let p = d.update(timestamp: epoch + Int64(i) * oneMinute, value: Double(i))
+            #expect(p.isWarmingUp || i == 299)
+            #expect(p.alertScore < 0.5, "row \(i): \(p.alertScore)")
+        }
+    }
+
+    /// Index of the first row at or after `from` whose alertScore is ≥ 0.5.
+    private func firstAlert(windowedMeanLength: Int) throws -> Int? {
+        var rng = SplitMix64(seed: 41)
+        var d = try makeDetector {
+            $0.windowedMeanLength = windowedMeanLength
+            $0.rangeExtensionTolerance = nil
+        }
+        for i in 0..<1300 {
+            let v = (i < 1000 ? 0.0 : 1.5) + rng.gaussian()
+            let p = d.update(timestamp: epoch + Int64(i) * oneMinute, value: v)
+            if i >= 1000, p.alertScore >= 0.5 { return i - 1000 }
+        }
+        return nil
+    }
+
+    @Test func windowedMeanFlagsASmallShiftBeforeTheChangeTest() throws {
+        let withMean = try #require(try firstAlert(windowedMeanLength: 10))
+        let without = try #require(try firstAlert(windowedMeanLength: 0))
+        #expect(withMean < without, "windowed mean after \(withMean) points, CUSUM alone after \(without)")
+        #expect(withMean <= 20)
+    }
+
+    @Test func alertScoreIsSparse() throws {
+        var rng = SplitMix64(seed: 42)
+        var d = try makeDetector()
+        var alerts = 0
+        for i in 0..<2000 {
+            // One sustained 10σ excursion of 30 points.
+            let v = rng.gaussian() + ((1500..<1530).contains(i) ? 10 : 0)
+            let p = d.update(timestamp: epoch + Int64(i) * oneMinute, value: v)
+            if i >= 1500, i < 1700, p.alertScore >= 0.5 { alerts += 1 }
+        }
+        #expect(alerts >= 1 && alerts <= 3, "\(alerts) alerting rows for one excursion")
+    }
+
+    @Test func scoresOfAPrefixDoNotDependOnLaterRows() throws {
+        var rng = SplitMix64(seed: 43)
+        let ts = (0..<1500).map { epoch + Int64($0) * fiveMinutes }
+        let vs = ts.indices.map { i in 20 + 5 * sin(Double(i) / 40) + rng.gaussian() + (i % 311 == 0 ? 15 : 0) }
+        var full = try makeDetector()
+        let all = try full.score(timestamps: ts, values: vs)
+        var part = try makeDetector()
+        let prefix = try part.score(timestamps: Array(ts[..<900]), values: Array(vs[..<900]))
+        #expect(Array(all[..<900]) == prefix)
+    }
+
+    @Test func invalidAlertKnobsThrow() {
+        #expect(throws: DetectionError.self) { _ = try makeDetector { $0.windowedMeanLength = -1 } }
+        #expect(throws: DetectionError.self) { _ = try makeDetector { $0.rangeExtensionTolerance = -0.1 } }
+        #expect(throws: DetectionError.self) { _ = try makeDetector { $0.rangeExtensionSurprise = 0 } }
+    }
+}
