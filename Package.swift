@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "Foreshock", targets: ["Foreshock"]),
         .library(name: "ForeshockStorage", targets: ["ForeshockStorage"]),
         .library(name: "ForeshockDetection", targets: ["ForeshockDetection"]),
+        .library(name: "ForeshockSketches", targets: ["ForeshockSketches"]),
         .executable(name: "foreshock", targets: ["foreshock"]),
         .executable(name: "foreshock-server", targets: ["foreshock-server"]),
     ],
@@ -34,9 +35,10 @@ let package = Package(
         ),
         .target(
             name: "ForeshockTelemetry",
-            dependencies: []
+            dependencies: ["ForeshockSketches"]
         ),
         .target(name: "ForeshockDetection"),
+        .target(name: "ForeshockSketches"),
         .target(
             name: "Foreshock",
             dependencies: [
@@ -77,8 +79,16 @@ let package = Package(
             dependencies: ["ForeshockTelemetry"]
         ),
         .testTarget(
+            name: "ForeshockSketchesTests",
+            dependencies: ["ForeshockSketches"]
+        ),
+        .testTarget(
             name: "ForeshockDetectionTests",
             dependencies: ["ForeshockDetection"]
+        ),
+        .testTarget(
+            name: "ForeshockCLITests",
+            dependencies: ["foreshock"]
         ),
         .testTarget(
             name: "ForeshockTests",

@@ -13,6 +13,7 @@ let package = Package(
     dependencies: [
         .package(name: "Foreshock", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         .executableTarget(
@@ -23,6 +24,25 @@ let package = Package(
                 "CZstdPeer",
             ],
             path: "StorageBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "SketchBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "ForeshockSketches", package: "Foreshock"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            path: "SketchBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "DetectionBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "ForeshockDetection", package: "Foreshock"),
+            ],
+            path: "DetectionBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         // libzstd for the peer measurement (plain ZSTD_compress/ZSTD_decompress of raw columns).

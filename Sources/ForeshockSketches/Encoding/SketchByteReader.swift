@@ -1,5 +1,8 @@
 /// A bounds-checked reader over borrowed bytes for the sketch formats.
 ///
+/// Field names are autoclosures: the message of an error is only built when there is one, so a
+/// valid record decodes without formatting a string per field.
+///
 /// Every read checks the remaining length first and throws ``SketchError/truncated(what:offset:)``
 /// naming the field, so decoding untrusted bytes cannot read out of bounds. Offsets in errors are
 /// absolute: `baseOffset` is added so that errors point into the enclosing record.
@@ -20,30 +23,30 @@ struct SketchByteReader {
     var absolutePosition: Int { baseOffset + position }
     var isAtEnd: Bool { position == buffer.count }
 
-    private func need(_ count: Int, _ what: String) throws(SketchError) {
-        if count < 0 || count > remaining { throw .truncated(what: what, offset: absolutePosition) }
+    private func need(_ count: Int, _ what: @autoclosure () -> String) throws(SketchError) {
+        if count < 0 || count > remaining { throw .truncated(what: what(), offset: absolutePosition) }
     }
 
-    mutating func readByte(_ what: String) throws(SketchError) -> UInt8 {
-        try need(1, what)
+    mutating func readByte(_ what: @autoclosure () -> String) throws(SketchError) -> UInt8 {
+        try need(1, what())
         defer { position += 1 }
         return buffer[position]
     }
 
-    mutating func readDouble(_ what: String) throws(SketchError) -> Double {
-        try need(8, what)
+    mutating func readDouble(_ what: @autoclosure () -> String) throws(SketchError) -> Double {
+        try need(8, what())
         defer { position += 8 }
         return Double(bitPattern: UInt64(littleEndian: buffer.loadUnaligned(fromByteOffset: position, as: UInt64.self)))
     }
 
     /// Reads an unsigned LEB128 varint of at most 10 bytes.
-    mutating func readVarint(_ what: String) throws(SketchError) -> UInt64 {
+    mutating func readVarint(_ what: @autoclosure () -> String) throws(SketchError) -> UInt64 {
         let start = absolutePosition
         var result: UInt64 = 0
         var shift: UInt64 = 0
         while true {
-            let byte = try readByte(what)
-            if shift == 63 && byte > 1 { throw .corrupt(what: "\(what) (varint overflows 64 bits)", offset: start) }
+            let byte = try readByte(what())
+            if shift == 63 && byte > 1 { throw .corrupt(what: "\(what()) (varint overflows 64 bits)", offset: start) }
             result |= UInt64(byte & 0x7F) << shift
             if byte < 0x80 { return result }
             shift += 7
@@ -51,34 +54,34 @@ struct SketchByteReader {
     }
 
     /// Reads a zigzag varint.
-    mutating func readSignedVarint(_ what: String) throws(SketchError) -> Int64 {
-        let raw = try readVarint(what)
+    mutating func readSignedVarint(_ what: @autoclosure () -> String) throws(SketchError) -> Int64 {
+        let raw = try readVarint(what())
         return Int64(bitPattern: raw >> 1) ^ -Int64(bitPattern: raw & 1)
     }
 
     /// Reads a varint that must lie in `range`.
-    mutating func readCount(_ what: String, in range: ClosedRange<UInt64>) throws(SketchError) -> UInt64 {
+    mutating func readCount(_ what: @autoclosure () -> String, in range: ClosedRange<UInt64>) throws(SketchError) -> UInt64 {
         let start = absolutePosition
-        let value = try readVarint(what)
+        let value = try readVarint(what())
         guard range.contains(value) else {
-            throw .corrupt(what: "\(what) = \(value) (allowed \(range.lowerBound)…\(range.upperBound))", offset: start)
+            throw .corrupt(what: "\(what()) = \(value) (allowed \(range.lowerBound)…\(range.upperBound))", offset: start)
         }
         return value
     }
 
     /// Reads a zigzag varint that must lie in `range`.
-    mutating func readSigned(_ what: String, in range: ClosedRange<Int64>) throws(SketchError) -> Int64 {
+    mutating func readSigned(_ what: @autoclosure () -> String, in range: ClosedRange<Int64>) throws(SketchError) -> Int64 {
         let start = absolutePosition
-        let value = try readSignedVarint(what)
+        let value = try readSignedVarint(what())
         guard range.contains(value) else {
-            throw .corrupt(what: "\(what) = \(value) (allowed \(range.lowerBound)…\(range.upperBound))", offset: start)
+            throw .corrupt(what: "\(what()) = \(value) (allowed \(range.lowerBound)…\(range.upperBound))", offset: start)
         }
         return value
     }
 
     /// Borrows the next `count` bytes.
-    mutating func readBytes(_ count: Int, _ what: String) throws(SketchError) -> UnsafeRawBufferPointer {
-        try need(count, what)
+    mutating func readBytes(_ count: Int, _ what: @autoclosure () -> String) throws(SketchError) -> UnsafeRawBufferPointer {
+        try need(count, what())
         defer { position += count }
         return UnsafeRawBufferPointer(rebasing: buffer[position..<(position + count)])
     }

@@ -6,8 +6,10 @@ extension DDSketch {
     /// once with `SIMD8` integer and floating-point operations on their bit patterns: no library
     /// call, no division, floor by the `1.5 · 2⁵²` rounding trick, then eight scalar increments.
     /// The kernel uses only mul/add and compare/select, so it is fast on the default x86-64 target
-    /// (SSE2) and faster with AVX2. A group of eight that holds a non-positive, non-finite or
-    /// subnormal value, or a value outside the store's current window, takes the scalar path.
+    /// (SSE2) and faster with AVX2. A group of eight is first checked with two comparisons
+    /// against the value range of the store's current window (minus one bucket of margin at each
+    /// end); a group that holds a non-positive, non-finite or subnormal value, or a value outside
+    /// that range, takes the scalar path (which moves or grows the window).
     /// The logarithmic and exponential-histogram mappings use the scalar path throughout.
     ///
     /// - Complexity: O(n).
@@ -57,13 +59,24 @@ extension DDSketch {
         let multiplier = mapping.multiplier
         var statistics = BatchStatistics()
         var position = 0
+        var window = (offset: Int.min, slots: 0, low: 0.0, high: 0.0)
         while position + Self.batchWidth <= n {
             let offset = positive.offset
             let slots = positive.counts.count
-            if slots > 0 {
+            if slots >= 3 {
+                if window.offset != offset || window.slots != slots {
+                    // Values in [low, high) have their bucket inside the window: one bucket of
+                    // margin at each end absorbs the rounding of `lowerBound` against `index`
+                    // (±1 at most). Subnormals have no exponent bits to read: keep them out even
+                    // when the window reaches below the smallest normal double.
+                    window = (offset, slots,
+                              Swift.max(mapping.lowerBound(forIndex: offset + 1), IndexMapping.minIndexableValue),
+                              mapping.lowerBound(forIndex: offset + slots - 1))
+                }
+                let (low, high) = (window.low, window.high)
                 position = positive.counts.withUnsafeMutableBufferPointer { counts in
                     Self.fastLoop(values, from: position, count: n, counts: counts.baseAddress!, offset: offset,
-                                  slots: slots, multiplier: multiplier, cubic: cubic, statistics: &statistics)
+                                  low: low, high: high, multiplier: multiplier, cubic: cubic, statistics: &statistics)
                 }
             }
             // The group at `position` (if any) needs the scalar path: a value that is not
@@ -81,18 +94,17 @@ extension DDSketch {
         }
     }
 
-    /// Counts groups of eight values from `start` while every value of the group is positive,
-    /// normal, finite and falls in the window `offset..<offset + slots`. Returns the position of
-    /// the first group it did not count.
+    /// Counts groups of eight values from `start` while every value of the group lies in
+    /// `[low, high)` (so is positive, normal, finite and has its bucket in the window that starts
+    /// at index `offset`). Returns the position of the first group it did not count.
     @inline(__always)
     private static func fastLoop(_ values: UnsafePointer<Double>, from start: Int, count n: Int,
-                                 counts: UnsafeMutablePointer<UInt64>, offset: Int, slots: Int,
+                                 counts: UnsafeMutablePointer<UInt64>, offset: Int, low: Double, high: Double,
                                  multiplier: Double, cubic: Bool, statistics: inout BatchStatistics) -> Int {
         typealias V = SIMD8<Double>
         typealias U = SIMD8<UInt64>
         typealias I = SIMD8<Int64>
-        let smallest = V(repeating: IndexMapping.minIndexableValue)
-        let largest = V(repeating: IndexMapping.maxIndexableValue)
+        let smallest = V(repeating: low), largest = V(repeating: high)
         let mantissaMask = U(repeating: IndexMapping.mantissaMask)
         let oneBits = U(repeating: IndexMapping.oneBits)
         let exponentBits = U(repeating: IndexMapping.exponentMagicBits)
@@ -103,12 +115,13 @@ extension DDSketch {
         let c = V(repeating: IndexMapping.cubicC)
         let m = V(repeating: multiplier)
         let one = V(repeating: 1)
-        let low = V(repeating: Double(offset)), high = V(repeating: Double(offset + slots))
         var sum = statistics.sum, minimum = statistics.minimum, maximum = statistics.maximum
         let raw = UnsafeRawPointer(values)
         var i = start
         while i + 8 <= n {
             let x = raw.loadUnaligned(fromByteOffset: i &* 8, as: V.self)
+            // NaN, ±Inf, negatives, zeros, subnormals and out-of-window values all fail this.
+            if !all((x .>= smallest) .& (x .< largest)) { break }
             let bits = unsafeBitCast(x, to: U.self)
             // x = 2^e · (1 + s): s from the mantissa bits, e from the exponent bits (both exact).
             let s = unsafeBitCast((bits & mantissaMask) | oneBits, to: V.self) - one
@@ -117,12 +130,7 @@ extension DDSketch {
             let y = (p + e) * m
             // ⌊y⌋: round to nearest by adding 1.5·2⁵², then subtract 1 where that rounded up.
             let t = y + roundingMagic
-            let rounded = t - roundingMagic
-            let roundedUp = rounded .> y
-            var floor = rounded
-            floor.replace(with: rounded - one, where: roundedUp)
-            let countable = (x .>= smallest) .& (x .<= largest) .& (floor .>= low) .& (floor .< high)
-            if !all(countable) { break }
+            let roundedUp = t - roundingMagic .> y
             // Slot = bits(t) − bits(magic) − offset, minus 1 where rounding went up (mask = −1).
             let slot = unsafeBitCast(t, to: I.self) &- roundingBits &+ unsafeBitCast(roundedUp, to: I.self)
             counts[Int(truncatingIfNeeded: slot[0])] &+= 1

@@ -20,8 +20,15 @@ extension DDSketch {
         guard _count > 0 else { return nil }
         precondition(qs.allSatisfy { $0 >= 0 && $0 <= 1 }, "quantiles must be in [0, 1]")
         // Ranks in increasing order, remembering where each answer goes.
-        let targets = qs.indices.map { (rank: rank(ofQuantile: qs[$0]), slot: $0) }.sorted { $0.rank < $1.rank }
         var answers = [Double](repeating: _maximum, count: qs.count)
+        // The extremes are exact: rank 0 is the minimum, rank count − 1 the maximum.
+        let targets = qs.indices.compactMap { slot -> (rank: UInt64, slot: Int)? in
+            let rank = rank(ofQuantile: qs[slot])
+            if rank == 0 { answers[slot] = _minimum; return nil }
+            if rank == _count - 1 { answers[slot] = _maximum; return nil }
+            return (rank, slot)
+        }.sorted { $0.rank < $1.rank }
+        guard !targets.isEmpty else { return answers }
         var next = 0
         var cumulative: UInt64 = 0
         func answer(upTo cumulative: UInt64, value: @autoclosure () -> Double) {
@@ -63,8 +70,9 @@ extension DDSketch {
         return Swift.min(UInt64(product.rounded(.down)), _count - 1)
     }
 
-    /// The estimated number of counted values `≤ value` (exact for values outside the range
-    /// of one bucket boundary; within one bucket's count otherwise).
+    /// The number of counted values `≤ value`, up to the count of the bucket that holds `value`
+    /// (values within a factor γ of it): the whole bucket is counted. Exact below the minimum and
+    /// from the maximum on.
     ///
     /// - Complexity: O(number of bucket slots).
     public func rank(of value: Double) -> UInt64 {

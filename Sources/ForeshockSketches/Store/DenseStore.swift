@@ -118,11 +118,13 @@ public struct DenseStore: Sendable {
         // floor and the limit.
         let needed = high - low + 1
         let slack = min(maxBuckets - needed, max(Self.growthSlack, needed / 2))
-        var newOffset = low
-        if !counts.isEmpty, high >= offset + counts.count {
+        let newOffset: Int
+        if counts.isEmpty {
+            newOffset = max(floor, low - slack / 2)  // first insert: slack on both sides
+        } else if high >= offset + counts.count {
             newOffset = low  // grew upward: slack above
         } else {
-            newOffset = max(floor, low - slack)  // grew downward (or first insert): slack below
+            newOffset = max(floor, low - slack)  // grew downward: slack below
         }
         let newLength = min(maxBuckets, max(needed + slack, high - newOffset + 1))
         if newOffset == offset && newLength == counts.count && folded == 0 { return }

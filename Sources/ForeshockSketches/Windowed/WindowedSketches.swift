@@ -197,12 +197,18 @@ extension WindowedSketches {
     /// Decodes bytes written by ``serialized()``.
     ///
     /// Never traps on any input; every count is checked against the bytes present before
-    /// anything is allocated, and each sketch against its declared body length. Bucket arrays
-    /// are bounded by one full sketch (2 × maxBuckets slots) plus 256 slots per input byte.
+    /// anything is allocated, and each sketch against its declared body length. A sparse store
+    /// of a few bytes may legitimately span up to `maxBuckets` slots, so the bucket arrays of the
+    /// whole set are also capped: at most `maximumBucketSlots` slots (8 bytes each) are allocated.
     ///
+    /// - Parameters:
+    ///   - bytes: the output of ``serialized()``.
+    ///   - maximumBucketSlots: the cap on the bucket slots of all windows together (default
+    ///     16 Mi slots = 128 MiB, ten times a day of 1-minute windows at the full 2,048 buckets
+    ///     per sign, both signs); decoding fails rather than exceed it.
     /// - Throws: ``SketchError`` naming the field and byte offset of the first problem.
     /// - Complexity: O(bytes + bucket slots).
-    public init(serialized bytes: some Collection<UInt8>) throws(SketchError) {
+    public init(serialized bytes: some Collection<UInt8>, maximumBucketSlots: Int = 1 << 24) throws(SketchError) {
         self = try withSketchBytes(Array(bytes)) { (buffer) throws(SketchError) -> WindowedSketches in
             var reader = SketchByteReader(buffer)
             let versionOffset = reader.absolutePosition
@@ -219,7 +225,6 @@ extension WindowedSketches {
             let count = Int(try reader.readCount("window count", in: 0...UInt64(Int.max)))
             guard count <= reader.remaining / 7 else { throw .truncated(what: "\(count) windows", offset: countOffset) }
             set.windows.reserveCapacity(count)
-            let slotBudget = 2 * maxBuckets + 256 * buffer.count
             var slots = 0
             let unitLimit = Int64.min / length...Int64.max / length
             var units: Int64 = 0
@@ -247,12 +252,9 @@ extension WindowedSketches {
                     throw .corrupt(what: "window \(i) body (\(body.remaining) trailing bytes)", offset: body.absolutePosition)
                 }
                 set.windows[units * length] = sketch
-                // Sparse stores may span many empty slots: cap the total allocation at 256 slots
-                // (2 KiB) per input byte beyond one full sketch, which legitimate sets stay under.
                 slots += sketch.positive.slotCount + sketch.negative.slotCount
-                guard slots <= slotBudget else {
-                    throw .corrupt(what: "window \(i) (bucket slots exceed \(slotBudget), 256 per input byte)",
-                                   offset: bodyStart)
+                guard slots <= maximumBucketSlots else {
+                    throw .corrupt(what: "window \(i) (more than \(maximumBucketSlots) bucket slots in all)", offset: bodyStart)
                 }
             }
             guard reader.isAtEnd else {

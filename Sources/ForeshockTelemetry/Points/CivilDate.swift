@@ -33,4 +33,17 @@ enum CivilDate {
         default: 31
         }
     }
+
+    /// The inverse of ``daysFromCivil(year:month:day:)`` (Hinnant's `civil_from_days`).
+    static func civilFromDays(_ days: Int) -> (year: Int, month: Int, day: Int) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097                                                    // [0, 146096]
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365  // [0, 399]
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)           // [0, 365]
+        let shiftedMonth = (5 * dayOfYear + 2) / 153                                           // [0, 11]
+        let day = dayOfYear - (153 * shiftedMonth + 2) / 5 + 1                                 // [1, 31]
+        let month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9                    // [1, 12]
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
 }

@@ -1,0 +1,128 @@
+import ArgumentParser
+import Foreshock
+import Foundation
+
+struct ScoreCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "score",
+        abstract: "Score historical series and report what is anomalous.",
+        discussion: """
+            Every value column of every CSV input (files, or directories searched recursively)
+            runs through a streaming detector with one fixed configuration (no look-ahead; the
+            same input always gives the same output).
+
+            Without --output, prints the incidents found. With --output, writes one CSV per
+            series (timestamp,value,expected,lower,upper,anomaly_score,alert): to that file for
+            a single input file with one series, else mirroring the inputs' relative paths under
+            that directory. --json writes the incidents as JSON Lines (beside each CSV, or to
+            stdout without --output).
+
+            Examples:
+              foreshock score Datasets/samples
+              foreshock score data.csv --output scored.csv --threshold-above 800
+              foreshock score ../shared/datasets/nab/data --output /tmp/nab-scores
+            """
+    )
+
+    @Argument(help: "CSV files or directories.")
+    var inputs: [String]
+
+    @Option(name: .long, help: "Output file (one input series) or directory.")
+    var output: String?
+
+    @Option(help: "Input format: auto or csv (trace and Prometheus exports come with span ingest).")
+    var format: String = "auto"
+
+    @Option(name: .customLong("threshold-above"), help: "Static threshold: warn before values rise above it.")
+    var thresholdAbove: Double?
+
+    @Option(name: .customLong("threshold-below"), help: "Static threshold: warn before values fall below it.")
+    var thresholdBelow: Double?
+
+    @Flag(help: "Write incidents as JSON Lines.")
+    var json = false
+
+    @Option(name: .customLong("detector-config"),
+            help: "JSON object overriding detector settings (keys of DetectorConfiguration, e.g. {\"riskLevel\": 1e-5}).")
+    var detectorConfig: String?
+
+    @Flag(help: "Print nothing but errors.")
+    var quiet = false
+
+    func validate() throws {
+        guard ["auto", "csv"].contains(format) else {
+            throw ValidationError("--format \(format) is not supported yet: use auto or csv")
+        }
+        if thresholdAbove != nil && thresholdBelow != nil {
+            throw ValidationError("give --threshold-above or --threshold-below, not both")
+        }
+    }
+
+    func run() throws {
+        try runReportingErrors {
+            var options = SeriesScoring.Options()
+            if let detectorConfig {
+                let data = try Data(contentsOf: URL(fileURLWithPath: detectorConfig))
+                options.detector = try ConfigurationOverrides.apply(data, to: options.detector, source: detectorConfig)
+                try options.detector.validate()
+            }
+            if let thresholdAbove { options.setThreshold(thresholdAbove, side: .above) }
+            if let thresholdBelow { options.setThreshold(thresholdBelow, side: .below) }
+            let files = try FileImporter.discover(inputs)
+            guard !files.isEmpty else { throw CLIError("no CSV files in \(inputs.joined(separator: ", "))") }
+            let progress = ProgressLine(enabled: !quiet && output != nil)
+            let singleOutputFile = output.map { !FileSystemCheck.isDirectory($0) && files.count == 1 && $0.hasSuffix(".csv") } ?? false
+            var incidents = 0
+            for (index, file) in files.enumerated() {
+                let series = try CSVSeriesReader.read(file: file.path)
+                for s in series {
+                    let scored = try SeriesScoring.score(s, source: file.name, options: options)
+                    incidents += scored.incidents.count
+                    if let output {
+                        let path = singleOutputFile ? output : outputPath(output, file.name, series: s.name, of: series.count)
+                        try AtomicFile.write(scored.csv(), to: path)
+                        if json { try AtomicFile.write(scored.jsonLines(), to: replacingExtension(path, "jsonl")) }
+                    } else if json {
+                        print(try scored.jsonLines(), terminator: "")
+                    } else if !quiet {
+                        for a in scored.incidents { print(IncidentLine(a, source: file.name).text) }
+                    }
+                }
+                progress.update(index + 1, files.count, "files")
+            }
+            progress.finish()
+            if !quiet && !json {
+                FileHandle.standardError.write(Data("foreshock: \(files.count) files scored, \(incidents) incidents\n".utf8))
+            }
+        }
+    }
+
+    /// `DIR/<relative path>`, with `__<series>` before `.csv` when a file has several series.
+    private func outputPath(_ directory: String, _ relative: String, series: String, of count: Int) -> String {
+        let base = directory + "/" + relative
+        guard count > 1 else { return base }
+        let safe = String(series.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
+        let stem = base.hasSuffix(".csv") ? String(base.dropLast(4)) : base
+        return stem + "__" + safe + ".csv"
+    }
+
+    private func replacingExtension(_ path: String, _ ext: String) -> String {
+        let stem = path.hasSuffix(".csv") ? String(path.dropLast(4)) : path
+        return stem + "." + ext
+    }
+}
+
+/// One incident as a line of text.
+struct IncidentLine {
+    let text: String
+    init(_ a: Anomaly, source: String) {
+        let from = TimestampFormatter.string(milliseconds: a.onset)
+        let to = TimestampFormatter.string(milliseconds: a.time)
+        var line = "\(source) [\(a.series.name)] \(a.kind.rawValue) \(a.severity.rawValue) \(from) .. \(to)"
+        line += "  observed \(format(a.observed)) expected \(format(a.expected)) (band \(format(a.lower))..\(format(a.upper))) score \(String(format: "%.3f", a.score))"
+        if let lead = a.leadTime { line += "  breach expected in \(lead / 60_000) min" }
+        text = line
+    }
+}
+
+private func format(_ v: Double) -> String { String(format: "%.4g", v) }
