@@ -16,8 +16,7 @@ public enum SeriesScoring {
         /// Adds a static threshold (an SLO line) so that early warnings (`predictedBreach`)
         /// are raised before it is crossed; enables the trend the forecast needs.
         public mutating func setThreshold(_ value: Double, side: StaticThreshold.Side, horizon: Int = 60) {
-            detector.staticThreshold = StaticThreshold(value: value, side: side, horizon: horizon)
-            if detector.trendSmoothing == 0 { detector.trendSmoothing = 0.02 }
+            detector = detector.with(threshold: StaticThreshold(value: value, side: side, horizon: horizon))
         }
     }
 

@@ -1,0 +1,110 @@
+import ForeshockDetection
+import ForeshockStorage
+import Logging
+
+/// The engine worker's state: one detector per series, fed in timestamp order.
+///
+/// Owned by the worker task alone (never shared), so it needs no locks.
+struct DetectionPipeline: Sendable {
+    let configuration: EngineConfiguration
+    var states: DetectorStates
+    let metrics: EngineMetrics
+
+    /// Points a new detector learns from when it is created for a series that already has
+    /// stored history (e.g. after the state file was lost): enough for a weekly season at
+    /// five-minute resolution.
+    static let warmHistory = 4096
+
+    init(configuration: EngineConfiguration, states: DetectorStates, metrics: EngineMetrics) {
+        self.configuration = configuration
+        self.states = states
+        self.metrics = metrics
+    }
+
+    /// Brings every detector up to date with the store: points stored after a detector's last
+    /// save are replayed into it (their events are not published: they were, or are moot), and
+    /// series without a saved detector learn from their recent history.
+    mutating func catchUp(with store: Store, logger: Logger) throws {
+        var replayed = 0
+        for key in store.series() {
+            if states.slots[key] == nil {
+                guard states.slots.count < configuration.maxDetectedSeries, let slot = makeSlot(for: key) else { continue }
+                states.slots[key] = slot
+            }
+            guard var slot = states.slots[key] else { continue }
+            let from = slot.lastTimestamp == .min ? Int64.min : slot.lastTimestamp + 1
+            var points = try store.read(series: key, from: from)
+            if slot.lastTimestamp == .min, points.count > Self.warmHistory {
+                points = PointColumns(timestamps: Array(points.timestamps.suffix(Self.warmHistory)),
+                                      values: Array(points.values.suffix(Self.warmHistory)))
+            }
+            for i in 0..<points.count { _ = slot.detector.update(timestamp: points.timestamps[i], value: points.values[i]) }
+            if let last = points.timestamps.last { slot.lastTimestamp = last }
+            replayed += points.count
+            states.slots[key] = slot
+        }
+        if replayed > 0 { logger.info("detectors caught up with stored points", metadata: ["points": "\(replayed)"]) }
+    }
+
+    /// Stores a batch and scores it, publishing anomaly events.
+    mutating func process(_ batch: [SeriesPoints], store: Store, broadcaster: AnomalyBroadcaster, logger: Logger) {
+        let start = ContinuousClock.now
+        for points in batch {
+            do {
+                let result = try store.append(series: points.key, timestamps: points.timestamps, values: points.values)
+                if result.rejectedTooOld > 0 { metrics.rejectedTooOld.increment(by: result.rejectedTooOld) }
+            } catch {
+                logger.error("append failed", metadata: ["series": "\(points.key)", "error": "\(error)"])
+                continue
+            }
+            score(points, broadcaster: broadcaster)
+        }
+        metrics.detectorDuration.recordNanoseconds((ContinuousClock.now - start).nanoseconds)
+    }
+
+    private mutating func score(_ points: SeriesPoints, broadcaster: AnomalyBroadcaster) {
+        if states.slots[points.key] == nil {
+            guard states.slots.count < configuration.maxDetectedSeries, let slot = makeSlot(for: points.key) else {
+                metrics.unscoredPoints.increment(by: points.timestamps.count)
+                return
+            }
+            states.slots[points.key] = slot
+        }
+        guard var slot = states.slots[points.key] else { return }
+        // Detectors see time move forward: sort the batch, skip what they have seen.
+        var order = Array(points.timestamps.indices)
+        if !zip(points.timestamps, points.timestamps.dropFirst()).allSatisfy({ $0 < $1 }) {
+            order.sort { points.timestamps[$0] < points.timestamps[$1] }
+        }
+        var skipped = 0
+        for i in order {
+            let t = points.timestamps[i]
+            guard t > slot.lastTimestamp else {
+                skipped += 1
+                continue
+            }
+            let scored = slot.detector.update(timestamp: t, value: points.values[i])
+            slot.lastTimestamp = t
+            if let event = scored.event {
+                metrics.anomalyEvents.increment()
+                let dropped = broadcaster.publish(event)
+                if dropped > 0 { metrics.droppedEvents.increment(by: dropped) }
+            }
+        }
+        if skipped > 0 { metrics.unscoredPoints.increment(by: skipped) }
+        states.slots[points.key] = slot
+    }
+
+    /// A fresh detector for a series, with the first matching threshold rule applied.
+    private func makeSlot(for key: SeriesKey) -> DetectorStates.Slot? {
+        var detectorConfiguration = configuration.detector
+        if let rule = configuration.thresholds.first(where: { $0.matches(key) }), let threshold = rule.staticThreshold {
+            detectorConfiguration = detectorConfiguration.with(threshold: threshold)
+        }
+        let labels = Dictionary(key.labels.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
+        guard let detector = try? SeriesDetector(series: SeriesRef(name: key.name, labels: labels), configuration: detectorConfiguration) else {
+            return nil
+        }
+        return DetectorStates.Slot(detector: detector, lastTimestamp: .min)
+    }
+}

@@ -1,0 +1,30 @@
+import ForeshockStorage
+
+/// Points of one series, the unit of raw-point ingest (timestamps in Int64 milliseconds since
+/// the Unix epoch, any order; see ``Store`` for the duplicate policy).
+public struct SeriesPoints: Sendable {
+    public var key: SeriesKey
+    public var timestamps: [Int64]
+    public var values: [Double]
+
+    public init(key: SeriesKey, timestamps: [Int64], values: [Double]) {
+        self.key = key
+        self.timestamps = timestamps
+        self.values = values
+    }
+}
+
+/// What an ingest call did: the whole batch is queued, or the whole batch is shed because the
+/// queue is full (the caller may retry later; nothing of a shed batch is stored).
+public struct IngestResult: Sendable, Equatable {
+    public var acceptedPoints: Int
+    public var shedPoints: Int
+    /// Batches rejected as malformed (mismatched lengths), with the reason.
+    public var rejected: [String]
+
+    public init(acceptedPoints: Int = 0, shedPoints: Int = 0, rejected: [String] = []) {
+        self.acceptedPoints = acceptedPoints
+        self.shedPoints = shedPoints
+        self.rejected = rejected
+    }
+}
