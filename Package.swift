@@ -47,6 +47,7 @@ let package = Package(
                 "ForeshockStorage",
                 "ForeshockTelemetry",
                 "ForeshockDetection",
+                "ForeshockSketches",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Yams", package: "Yams"),

@@ -99,11 +99,48 @@ public final class BlockDecoder {
     @discardableResult
     public func decode(_ bytes: UnsafeRawBufferPointer, baseOffset: Int = 0, verifyChecksum: Bool = true,
                        timestamps: UnsafeMutableBufferPointer<Int64>, values: UnsafeMutableBufferPointer<Double>) throws -> BlockSummary {
+        let (summary, valueSection) = try decodeHeaderAndTimestamps(bytes, baseOffset: baseOffset, verifyChecksum: verifyChecksum,
+                                                                    timestamps: timestamps, valueCapacity: values.count)
+        var valueReader = valueSection
+        try summary.valueCodec.decode(&valueReader, into: UnsafeMutableBufferPointer(rebasing: values[0..<summary.count]), decoder: self)
+        guard valueReader.remaining == 0 else {
+            throw StorageError.corrupt(what: "\(valueReader.remaining) bytes after the value column", offset: valueReader.absolutePosition)
+        }
+        return summary
+    }
+
+    /// Decodes a payload block (see ``BlockEncoder/encode(seriesID:timestamps:payloads:)``).
+    /// - Throws: ``StorageError/invalidArgument(_:)`` for a block of numbers; otherwise as
+    ///   ``decode(_:baseOffset:verifyChecksum:timestamps:values:)``.
+    public func decodePayloads(_ bytes: [UInt8], baseOffset: Int = 0, verifyChecksum: Bool = true) throws -> (timestamps: [Int64], payloads: [[UInt8]]) {
+        try bytes.withUnsafeBytes { raw in
+            let summary = try Self.summary(of: raw, baseOffset: baseOffset)
+            guard summary.valueCodec == .payload else {
+                throw StorageError.invalidArgument("block holds numbers (value codec \(summary.valueCodec)), not payloads")
+            }
+            var timestamps = [Int64](repeating: 0, count: summary.count)
+            let valueSection = try timestamps.withUnsafeMutableBufferPointer { t in
+                try decodeHeaderAndTimestamps(raw, baseOffset: baseOffset, verifyChecksum: verifyChecksum, timestamps: t,
+                                              valueCapacity: summary.count).valueSection
+            }
+            var reader = valueSection
+            let payloads = try PayloadCodec.decode(&reader, count: summary.count, decoder: self)
+            guard reader.remaining == 0 else {
+                throw StorageError.corrupt(what: "\(reader.remaining) bytes after the payloads", offset: reader.absolutePosition)
+            }
+            return (timestamps, payloads)
+        }
+    }
+
+    /// Checks the header (and CRC), decodes the timestamps, and returns a reader over the
+    /// value section.
+    private func decodeHeaderAndTimestamps(_ bytes: UnsafeRawBufferPointer, baseOffset: Int, verifyChecksum: Bool,
+                                           timestamps: UnsafeMutableBufferPointer<Int64>, valueCapacity: Int) throws -> (summary: BlockSummary, valueSection: ByteReader) {
         let summary = try Self.summary(of: bytes, baseOffset: baseOffset)
         if verifyChecksum { try Self.verifyChecksum(of: bytes, summary: summary, baseOffset: baseOffset) }
         let n = summary.count
-        guard timestamps.count >= n, values.count >= n else {
-            throw StorageError.invalidArgument("output buffers hold \(min(timestamps.count, values.count)) points, block has \(n)")
+        guard timestamps.count >= n, valueCapacity >= n else {
+            throw StorageError.invalidArgument("output buffers hold \(min(timestamps.count, valueCapacity)) points, block has \(n)")
         }
         let body = UnsafeRawBufferPointer(rebasing: bytes[BlockFormat.headerSize..<(summary.byteCount - BlockFormat.checksumSize)])
         let headerEnd = baseOffset + BlockFormat.headerSize
@@ -115,12 +152,7 @@ public final class BlockDecoder {
         guard timestampReader.remaining == 0 else {
             throw StorageError.corrupt(what: "\(timestampReader.remaining) bytes after the timestamp column", offset: timestampReader.absolutePosition)
         }
-        var valueReader = ByteReader(UnsafeRawBufferPointer(rebasing: body[timestampLength...]), baseOffset: headerEnd + timestampLength)
-        try summary.valueCodec.decode(&valueReader, into: UnsafeMutableBufferPointer(rebasing: values[0..<n]), decoder: self)
-        guard valueReader.remaining == 0 else {
-            throw StorageError.corrupt(what: "\(valueReader.remaining) bytes after the value column", offset: valueReader.absolutePosition)
-        }
-        return summary
+        return (summary, ByteReader(UnsafeRawBufferPointer(rebasing: body[timestampLength...]), baseOffset: headerEnd + timestampLength))
     }
 
     /// Decodes a block and appends its points to `timestamps` and `values`.

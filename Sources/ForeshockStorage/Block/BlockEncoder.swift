@@ -25,18 +25,8 @@ public final class BlockEncoder {
     /// - Complexity: O(n) plus zstd's compression time.
     public func encode(seriesID: UInt64, timestamps: UnsafeBufferPointer<Int64>,
                        values: UnsafeBufferPointer<Double>) throws -> [UInt8] {
-        let n = timestamps.count
-        guard n == values.count else {
-            throw StorageError.invalidArgument("\(n) timestamps but \(values.count) values")
-        }
-        guard n >= 1, n <= BlockFormat.maxPoints else {
-            throw StorageError.invalidArgument("a block holds 1...\(BlockFormat.maxPoints) points, got \(n)")
-        }
-        for i in 1..<max(1, n) {
-            let (gap, overflow) = timestamps[i].subtractingReportingOverflow(timestamps[i - 1])
-            guard !overflow, gap > 0 else {
-                throw StorageError.invalidArgument("timestamps must be strictly increasing: \(timestamps[i - 1]) then \(timestamps[i]) at index \(i)")
-            }
+        guard timestamps.count == values.count else {
+            throw StorageError.invalidArgument("\(timestamps.count) timestamps but \(values.count) values")
         }
         var nanCount = 0
         var minimum = Double.infinity, maximum = -Double.infinity, sum = 0.0
@@ -46,7 +36,50 @@ public final class BlockEncoder {
             if v > maximum { maximum = v }
             sum += v
         }
+        let statistics = HeaderStatistics(nanCount: nanCount, minimum: minimum, maximum: maximum, sum: sum,
+                                          first: values.first ?? 0, last: values.last ?? 0)
+        return try writeBlock(seriesID: seriesID, timestamps: timestamps, statistics: statistics) { writer in
+            try encodeValues(values, to: &writer)
+        }
+    }
 
+    /// Encodes a payload block: one opaque byte string per timestamp (each at most
+    /// ``BlockFormat/maxPayloadBytes``), e.g. a serialized sketch per time window. The header's
+    /// value statistics are zero; the payloads are a length stream and a bytes stream.
+    /// - Throws: as ``encode(seriesID:timestamps:values:)``, and for an oversized payload.
+    public func encode(seriesID: UInt64, timestamps: UnsafeBufferPointer<Int64>, payloads: [[UInt8]]) throws -> [UInt8] {
+        guard timestamps.count == payloads.count else {
+            throw StorageError.invalidArgument("\(timestamps.count) timestamps but \(payloads.count) payloads")
+        }
+        if let large = payloads.first(where: { $0.count > BlockFormat.maxPayloadBytes }) {
+            throw StorageError.invalidArgument("a payload of \(large.count) bytes (limit \(BlockFormat.maxPayloadBytes))")
+        }
+        let statistics = HeaderStatistics(nanCount: 0, minimum: 0, maximum: 0, sum: 0, first: 0, last: 0)
+        return try writeBlock(seriesID: seriesID, timestamps: timestamps, statistics: statistics) { writer in
+            try PayloadCodec.encode(payloads, to: &writer, compressor: compressor)
+            return .payload
+        }
+    }
+
+    /// The value statistics a block header carries.
+    struct HeaderStatistics {
+        var nanCount: Int
+        var minimum, maximum, sum, first, last: Double
+    }
+
+    /// Writes header, timestamp column, the value section `writeValues` produces, and the CRC.
+    private func writeBlock(seriesID: UInt64, timestamps: UnsafeBufferPointer<Int64>, statistics: HeaderStatistics,
+                            writeValues: (inout ByteWriter) throws -> ValueCodec) throws -> [UInt8] {
+        let n = timestamps.count
+        guard n >= 1, n <= BlockFormat.maxPoints else {
+            throw StorageError.invalidArgument("a block holds 1...\(BlockFormat.maxPoints) points, got \(n)")
+        }
+        for i in 1..<max(1, n) {
+            let (gap, overflow) = timestamps[i].subtractingReportingOverflow(timestamps[i - 1])
+            guard !overflow, gap > 0 else {
+                throw StorageError.invalidArgument("timestamps must be strictly increasing: \(timestamps[i - 1]) then \(timestamps[i]) at index \(i)")
+            }
+        }
         var writer = ByteWriter(capacity: 2 * n + 256)
         writer.write(contentsOf: BlockFormat.magic)
         writer.write(BlockFormat.version)
@@ -55,15 +88,15 @@ public final class BlockEncoder {
         writer.write(UInt8(0))  // value codec, patched below
         writer.write(UInt8(0))  // flags
         writer.write(littleEndian: UInt32(n))
-        writer.write(littleEndian: UInt32(nanCount))
+        writer.write(littleEndian: UInt32(statistics.nanCount))
         writer.write(littleEndian: seriesID)
         writer.write(littleEndian: timestamps[0])
         writer.write(littleEndian: timestamps[n - 1])
-        writer.writeDouble(minimum)
-        writer.writeDouble(maximum)
-        writer.writeDouble(sum)
-        writer.writeDouble(values[0])
-        writer.writeDouble(values[n - 1])
+        writer.writeDouble(statistics.minimum)
+        writer.writeDouble(statistics.maximum)
+        writer.writeDouble(statistics.sum)
+        writer.writeDouble(statistics.first)
+        writer.writeDouble(statistics.last)
         let lengthOffset = writer.count
         writer.write(littleEndian: UInt32(0))  // total length, patched below
         writer.write(littleEndian: UInt32(0))  // timestamp section length, patched below
@@ -71,7 +104,10 @@ public final class BlockEncoder {
         let timestampStart = writer.count
         let timestampCodec = try TimestampCodec.encode(timestamps, to: &writer, compressor: compressor)
         let timestampLength = writer.count - timestampStart
-        let valueCodec = try encodeValues(values, to: &writer)
+        let valueCodec = try writeValues(&writer)
+        guard writer.count + BlockFormat.checksumSize <= BlockFormat.maxBlockBytes else {
+            throw StorageError.invalidArgument("block of \(writer.count) bytes exceeds \(BlockFormat.maxBlockBytes)")
+        }
 
         writer.patch(littleEndian: timestampCodec.rawValue, at: codecOffset)
         writer.patch(littleEndian: valueCodec.rawValue, at: codecOffset + 1)

@@ -11,6 +11,8 @@ public enum BlockFormat {
     /// Upper bound on points per block, enforced on read so that a corrupt count cannot make
     /// the decoder allocate without bound.
     public static let maxPoints = 1 << 20
+    /// Upper bound on one payload of a payload block.
+    public static let maxPayloadBytes = 1 << 20
     /// Upper bound on a block's total size (header, columns, checksum).
     public static let maxBlockBytes = 64 << 20
 }

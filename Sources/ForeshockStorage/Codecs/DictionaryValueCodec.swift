@@ -52,7 +52,7 @@ enum DictionaryValueCodec {
         let count = try reader.readCount("dictionary size", limit: min(n, maxEntries))
         guard count >= 1 else { throw StorageError.corrupt(what: "empty dictionary", offset: start) }
         let codecID = try reader.readByte("dictionary entry codec")
-        guard let codec = ValueCodec(rawValue: codecID), codec != .dictionary else {
+        guard let codec = ValueCodec(rawValue: codecID), codec != .dictionary, codec != .payload else {
             throw StorageError.unknownCodec(what: "dictionary entry", id: Int(codecID))
         }
         var entries = [Double](repeating: 0, count: count)

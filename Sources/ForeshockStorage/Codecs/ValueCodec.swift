@@ -12,6 +12,9 @@ public enum ValueCodec: UInt8, Sendable, CaseIterable {
     case byteStreamSplit = 3
     /// ``DictionaryValueCodec``: sorted distinct values plus one index per point.
     case dictionary = 4
+    /// ``PayloadCodec``: opaque byte strings, not numbers (read with
+    /// ``BlockDecoder/decodePayloads(_:baseOffset:verifyChecksum:)``).
+    case payload = 5
 
     /// Share of sampled values that must be exact at the chosen exponent for the encoder to
     /// skip trying the other codecs.
@@ -24,6 +27,7 @@ public enum ValueCodec: UInt8, Sendable, CaseIterable {
         case .xor: try XORValueCodec.decode(&reader, into: output, decoder: decoder)
         case .byteStreamSplit: try ByteStreamSplitCodec.decode(&reader, into: output, decoder: decoder)
         case .dictionary: try DictionaryValueCodec.decode(&reader, into: output, decoder: decoder)
+        case .payload: throw StorageError.invalidArgument("a payload block holds no numbers: read it with decodePayloads")
         }
     }
 }

@@ -49,7 +49,7 @@ extension Store {
             try series.data.withLock { data in
                 let count = data.headTimestamps.count
                 guard count > 0 else { return }
-                try seal(&data, count: count, seriesID: series.id)
+                try seal(&data, count: count, series: series)
             }
         }
     }

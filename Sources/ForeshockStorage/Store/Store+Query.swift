@@ -46,6 +46,7 @@ extension Store {
     /// - Throws: ``StorageError`` if a block cannot be read or fails its checksum.
     public func read(series key: SeriesKey, from: Int64 = .min, to: Int64 = .max) throws -> PointColumns {
         guard let state = catalog.withLock({ $0.byKey[key] }) else { return PointColumns() }
+        guard state.kind == .numeric else { throw StorageError.invalidArgument("series \(key) holds payloads: use readPayloads") }
         let (blocks, headTimestamps, headValues) = state.data.withLock { data in
             (data.blocks.filter { $0.summary.lastTimestamp >= from && $0.summary.firstTimestamp <= to },
              data.headTimestamps, data.headValues)
@@ -72,6 +73,7 @@ extension Store {
     public func downsample(series key: SeriesKey, from: Int64 = .min, to: Int64 = .max, step: Int64) throws -> [WindowAggregate] {
         guard step > 0 else { throw StorageError.invalidArgument("downsample step must be positive, got \(step)") }
         guard let state = catalog.withLock({ $0.byKey[key] }) else { return [] }
+        guard state.kind == .numeric else { throw StorageError.invalidArgument("series \(key) holds payloads, not numbers") }
         let (blocks, headTimestamps, headValues) = state.data.withLock { data in
             (data.blocks.filter { $0.summary.lastTimestamp >= from && $0.summary.firstTimestamp <= to },
              data.headTimestamps, data.headValues)
@@ -107,6 +109,34 @@ extension Store {
         aggregate(headTimestamps, headValues, from: from, to: to, step: step, into: &windows)
         return windows
     }
+
+    /// The payloads of `key` with `from <= timestamp <= to`, sorted by timestamp. Unknown
+    /// series read as empty.
+    /// - Throws: ``StorageError/invalidArgument(_:)`` for a numeric series; read errors as
+    ///   ``read(series:from:to:)``.
+    public func readPayloads(series key: SeriesKey, from: Int64 = .min, to: Int64 = .max) throws -> [(timestamp: Int64, payload: [UInt8])] {
+        guard let state = catalog.withLock({ $0.byKey[key] }) else { return [] }
+        guard state.kind == .payload else { throw StorageError.invalidArgument("series \(key) holds numbers: use read") }
+        let (blocks, headTimestamps, headPayloads) = state.data.withLock { data in
+            (data.blocks.filter { $0.summary.lastTimestamp >= from && $0.summary.firstTimestamp <= to },
+             data.headTimestamps, data.headPayloads)
+        }
+        var result: [(timestamp: Int64, payload: [UInt8])] = []
+        let decoder = try BlockDecoder()
+        for block in blocks {
+            let decoded = try decoder.decodePayloads(try blockBytes(block))
+            for i in decoded.timestamps.indices where decoded.timestamps[i] >= from && decoded.timestamps[i] <= to {
+                result.append((decoded.timestamps[i], decoded.payloads[i]))
+            }
+        }
+        for i in headTimestamps.indices where headTimestamps[i] >= from && headTimestamps[i] <= to {
+            result.append((headTimestamps[i], headPayloads[i]))
+        }
+        return result
+    }
+
+    /// The kind of a series, or nil if the store does not have it.
+    public func kind(of key: SeriesKey) -> SeriesKind? { catalog.withLock { $0.byKey[key]?.kind } }
 
     /// Store-wide statistics.
     public func statistics() -> StoreStatistics {

@@ -124,7 +124,7 @@ public final class Store: Sendable {
         let walBytes = FileIO.exists(walPath) ? try FileIO.readAll(walPath) : []
         let (records, validLength, walIssues) = WriteAheadLog.parse(walBytes, path: walPath)
         issues += walIssues
-        for case let .series(id, key) in records { _ = register(id: id, key: key) }
+        for case let .series(id, key, kind) in records { _ = register(id: id, key: key, kind: kind) }
         for (id, blocks) in blocksByID {
             let state: SeriesState
             if let known = catalog.withLock({ $0.byID[id] }) {
@@ -132,21 +132,34 @@ public final class Store: Sendable {
             } else {
                 // Blocks whose definition was lost are kept under a synthetic key.
                 issues.append(StorageError.corrupt(what: "series \(id) has blocks but no definition; kept as unknown_series{series_id=\"\(id)\"}", offset: 0).located(in: walPath))
-                state = register(id: id, key: try SeriesKey(name: "unknown_series", labels: [Label("series_id", String(id))]))
+                let kind: SeriesKind = blocks.first?.summary.valueCodec == .payload ? .payload : .numeric
+                state = register(id: id, key: try SeriesKey(name: "unknown_series", labels: [Label("series_id", String(id))]), kind: kind)
             }
             state.data.withLock { data in
                 data.blocks = (data.blocks + blocks).sorted { $0.summary.firstTimestamp < $1.summary.firstTimestamp }
             }
         }
-        for case let .points(id, timestamps, values) in records {
+        for record in records {
+            let id: UInt64
+            switch record {
+            case .series: continue
+            case let .points(pointsID, _, _), let .payloads(pointsID, _, _): id = pointsID
+            }
             guard let state = catalog.withLock({ $0.byID[id] }) else {
                 issues.append(StorageError.corrupt(what: "points for undefined series \(id) dropped", offset: 0).located(in: walPath))
                 continue
             }
-            _ = try state.data.withLock { data in
+            try state.data.withLock { data in
                 var ignored = AppendResult()
-                for i in timestamps.indices { _ = data.apply(timestamps[i], values[i], into: &ignored) }
-                return try sealReady(&data, seriesID: id)
+                switch record {
+                case let .points(_, timestamps, values) where state.kind == .numeric:
+                    for i in timestamps.indices { _ = data.apply(timestamps[i], values[i], into: &ignored) }
+                case let .payloads(_, timestamps, payloads) where state.kind == .payload:
+                    for i in timestamps.indices { _ = data.apply(timestamps[i], payload: payloads[i], into: &ignored) }
+                default:
+                    issues.append(StorageError.corrupt(what: "points of the wrong kind for series \(id) dropped", offset: 0).located(in: walPath))
+                }
+                try sealReady(&data, series: state)
             }
         }
 
@@ -167,10 +180,10 @@ public final class Store: Sendable {
     }
 
     /// Adds a series with a known id to the catalog (recovery) and returns it.
-    private func register(id: UInt64, key: SeriesKey) -> SeriesState {
+    private func register(id: UInt64, key: SeriesKey, kind: SeriesKind) -> SeriesState {
         catalog.withLock { catalog in
             if let existing = catalog.byID[id] { return existing }
-            let state = SeriesState(id: id, key: key)
+            let state = SeriesState(id: id, key: key, kind: kind)
             catalog.byKey[key] = state
             catalog.byID[id] = state
             catalog.nextID = max(catalog.nextID, id + 1)
@@ -179,43 +192,51 @@ public final class Store: Sendable {
     }
 
     /// The series for `key`, created (and logged) if new.
-    func intern(_ key: SeriesKey) -> SeriesState {
-        if let existing = catalog.withLock({ $0.byKey[key] }) { return existing }
-        return catalog.withLock { catalog in
+    /// - Throws: ``StorageError/invalidArgument(_:)`` if the series exists with another kind.
+    func intern(_ key: SeriesKey, kind: SeriesKind) throws -> SeriesState {
+        let state = catalog.withLock { catalog in
             if let existing = catalog.byKey[key] { return existing }
-            let state = SeriesState(id: catalog.nextID, key: key)
+            let state = SeriesState(id: catalog.nextID, key: key, kind: kind)
             catalog.nextID += 1
             catalog.byKey[key] = state
             catalog.byID[state.id] = state
             if directory != nil {
-                walBuffer.withLock { WriteAheadLog.appendSeries(id: state.id, key: key, to: &$0) }
+                walBuffer.withLock { WriteAheadLog.appendSeries(id: state.id, key: key, kind: kind, to: &$0) }
             }
             return state
         }
+        guard state.kind == kind else {
+            throw StorageError.invalidArgument("series \(key) holds \(state.kind) data, not \(kind)")
+        }
+        return state
     }
 
     /// Seals every full head prefix of `data` into blocks.
-    func sealReady(_ data: inout SeriesData, seriesID: UInt64) throws {
+    func sealReady(_ data: inout SeriesData, series: SeriesState) throws {
         while true {
-            let count = data.sealableCount(capacity: configuration.blockCapacity, maxSpan: configuration.maxBlockSpan)
+            let capacity = series.kind == .payload ? max(1, configuration.blockCapacity / 16) : configuration.blockCapacity
+            let count = data.sealableCount(capacity: capacity, maxSpan: configuration.maxBlockSpan)
             guard count > 0 else { return }
-            try seal(&data, count: count, seriesID: seriesID)
+            try seal(&data, count: count, series: series)
         }
     }
 
     /// Encodes the first `count` head points as a block (kept in memory until the next flush).
-    func seal(_ data: inout SeriesData, count: Int, seriesID: UInt64) throws {
+    func seal(_ data: inout SeriesData, count: Int, series: SeriesState) throws {
         let encoder = try BlockEncoder(effort: configuration.encodingEffort)
         let bytes = try data.headTimestamps.withUnsafeBufferPointer { t in
-            try data.headValues.withUnsafeBufferPointer { v in
-                try encoder.encode(seriesID: seriesID, timestamps: UnsafeBufferPointer(rebasing: t[0..<count]),
-                                   values: UnsafeBufferPointer(rebasing: v[0..<count]))
+            let timestamps = UnsafeBufferPointer(rebasing: t[0..<count])
+            if series.kind == .payload {
+                return try encoder.encode(seriesID: series.id, timestamps: timestamps, payloads: Array(data.headPayloads[0..<count]))
+            }
+            return try data.headValues.withUnsafeBufferPointer { v in
+                try encoder.encode(seriesID: series.id, timestamps: timestamps, values: UnsafeBufferPointer(rebasing: v[0..<count]))
             }
         }
         let summary = try bytes.withUnsafeBytes { try BlockDecoder.summary(of: $0) }
         data.blocks.append(BlockReference(summary: summary, location: .memory(bytes)))
         data.headTimestamps.removeFirst(count)
-        data.headValues.removeFirst(count)
+        if series.kind == .payload { data.headPayloads.removeFirst(count) } else { data.headValues.removeFirst(count) }
     }
 
     /// The write-ahead log's content after a checkpoint: header, every series definition, and
@@ -223,21 +244,33 @@ public final class Store: Sendable {
     func checkpointBytes() throws -> [UInt8] {
         var bytes = WriteAheadLog.header
         let all = catalog.withLock { $0.byID.values.sorted { $0.id < $1.id } }
-        for state in all { WriteAheadLog.appendSeries(id: state.id, key: state.key, to: &bytes) }
+        for state in all { WriteAheadLog.appendSeries(id: state.id, key: state.key, kind: state.kind, to: &bytes) }
         let decoder = try BlockDecoder()
         for state in all {
-            var (timestamps, values) = ([Int64](), [Double]())
-            let unwritten = state.data.withLock { data -> [[UInt8]] in
-                (timestamps, values) = (data.headTimestamps, data.headValues)
-                return data.blocks.compactMap { if case let .memory(b) = $0.location { b } else { nil } }
+            let (unwritten, headTimestamps, headValues, headPayloads) = state.data.withLock { data in
+                (data.blocks.compactMap { if case let .memory(b) = $0.location { b } else { nil } },
+                 data.headTimestamps, data.headValues, data.headPayloads)
             }
-            var allTimestamps: [Int64] = [], allValues: [Double] = []
-            for block in unwritten { try decoder.decode(block, appendingTo: &allTimestamps, &allValues) }
-            allTimestamps += timestamps
-            allValues += values
-            guard !allTimestamps.isEmpty else { continue }
-            allTimestamps.withUnsafeBufferPointer { t in
-                allValues.withUnsafeBufferPointer { v in
+            var timestamps: [Int64] = []
+            if state.kind == .payload {
+                var payloads: [[UInt8]] = []
+                for block in unwritten {
+                    let decoded = try decoder.decodePayloads(block)
+                    timestamps += decoded.timestamps
+                    payloads += decoded.payloads
+                }
+                timestamps += headTimestamps
+                payloads += headPayloads
+                if !timestamps.isEmpty { WriteAheadLog.appendPayloads(id: state.id, timestamps: timestamps, payloads: payloads, to: &bytes) }
+                continue
+            }
+            var values: [Double] = []
+            for block in unwritten { try decoder.decode(block, appendingTo: &timestamps, &values) }
+            timestamps += headTimestamps
+            values += headValues
+            guard !timestamps.isEmpty else { continue }
+            timestamps.withUnsafeBufferPointer { t in
+                values.withUnsafeBufferPointer { v in
                     WriteAheadLog.appendPoints(id: state.id, timestamps: t, values: v, to: &bytes)
                 }
             }

@@ -2,8 +2,10 @@
 ///
 /// File `wal.log`: an 8-byte header (`"FSWAL"`, 0, 0, version 1) then records, each framed as
 /// `u32 payloadLength · u32 crc32c(payload) · payload`. Payload kinds:
-/// - `1` series definition: `varint id · SeriesKey`;
-/// - `2` points: `varint id · varint n · n × (i64 timestamp · u64 value bits)`.
+/// - `1` series definition: `varint id · SeriesKey` · optional `u8 kind` (0 numeric, 1 payload;
+///   absent means numeric);
+/// - `2` points: `varint id · varint n · n × (i64 timestamp · u64 value bits)`;
+/// - `3` payload points: `varint id · varint n · n × (i64 timestamp · varint length · bytes)`.
 ///
 /// Replay applies records in order with the store's normal append policy, so replaying a
 /// record twice is harmless (same timestamps, last write wins) and points already sealed into
@@ -14,12 +16,14 @@ enum WriteAheadLog {
     static let header: [UInt8] = [0x46, 0x53, 0x57, 0x41, 0x4C, 0, 0, 1]
     static let seriesRecord: UInt8 = 1
     static let pointsRecord: UInt8 = 2
+    static let payloadsRecord: UInt8 = 3
     /// Records larger than this are treated as corrupt lengths.
     static let maxRecordBytes = 64 << 20
 
     enum Record {
-        case series(id: UInt64, key: SeriesKey)
+        case series(id: UInt64, key: SeriesKey, kind: SeriesKind)
         case points(id: UInt64, timestamps: [Int64], values: [Double])
+        case payloads(id: UInt64, timestamps: [Int64], payloads: [[UInt8]])
     }
 
     static func frame(_ payload: [UInt8], into out: inout [UInt8]) {
@@ -30,11 +34,25 @@ enum WriteAheadLog {
         out.append(contentsOf: payload)
     }
 
-    static func appendSeries(id: UInt64, key: SeriesKey, to out: inout [UInt8]) {
+    static func appendSeries(id: UInt64, key: SeriesKey, kind: SeriesKind, to out: inout [UInt8]) {
         var writer = ByteWriter()
         writer.write(seriesRecord)
         writer.writeVarint(id)
         key.encode(to: &writer)
+        if kind != .numeric { writer.write(kind.rawValue) }
+        frame(writer.bytes, into: &out)
+    }
+
+    static func appendPayloads(id: UInt64, timestamps: [Int64], payloads: [[UInt8]], to out: inout [UInt8]) {
+        var writer = ByteWriter(capacity: payloads.reduce(16) { $0 + $1.count + 12 })
+        writer.write(payloadsRecord)
+        writer.writeVarint(id)
+        writer.writeVarint(UInt64(timestamps.count))
+        for i in timestamps.indices {
+            writer.write(littleEndian: timestamps[i])
+            writer.writeVarint(UInt64(payloads[i].count))
+            writer.write(contentsOf: payloads[i])
+        }
         frame(writer.bytes, into: &out)
     }
 
@@ -112,7 +130,14 @@ enum WriteAheadLog {
         switch kind {
         case seriesRecord:
             let id = try reader.readVarint("series id")
-            return .series(id: id, key: try SeriesKey.decode(&reader))
+            let key = try SeriesKey.decode(&reader)
+            var kind = SeriesKind.numeric
+            if reader.remaining > 0 {
+                let raw = try reader.readByte("series kind")
+                guard let decoded = SeriesKind(rawValue: raw) else { throw StorageError.unknownCodec(what: "series kind", id: Int(raw)) }
+                kind = decoded
+            }
+            return .series(id: id, key: key, kind: kind)
         case pointsRecord:
             let id = try reader.readVarint("series id")
             let n = try reader.readCount("point count", limit: reader.remaining / 16)
@@ -123,6 +148,18 @@ enum WriteAheadLog {
                 values[i] = Double(bitPattern: try reader.read(UInt64.self, "value"))
             }
             return .points(id: id, timestamps: timestamps, values: values)
+        case payloadsRecord:
+            let id = try reader.readVarint("series id")
+            let n = try reader.readCount("payload count", limit: reader.remaining / 9)
+            var timestamps: [Int64] = [], payloads: [[UInt8]] = []
+            timestamps.reserveCapacity(n)
+            payloads.reserveCapacity(n)
+            for _ in 0..<n {
+                timestamps.append(try reader.read(Int64.self, "timestamp"))
+                let length = try reader.readCount("payload length", limit: min(reader.remaining, BlockFormat.maxPayloadBytes))
+                payloads.append(Array(try reader.readBytes(length, "payload")))
+            }
+            return .payloads(id: id, timestamps: timestamps, payloads: payloads)
         default:
             throw StorageError.unknownCodec(what: "write-ahead log record", id: Int(kind))
         }
