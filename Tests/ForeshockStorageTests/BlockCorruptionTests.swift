@@ -279,7 +279,7 @@ struct BlockCorruptionTests {
             recomputeCRC(&bytes)
             #expect(Self.decodeError(bytes) == .unknownCodec(what: "timestamp", id: Int(id)))
         }
-        for id: UInt8 in [0, 5, 6, 255] {
+        for id: UInt8 in [0, 6, 7, 255] {
             var bytes = original
             bytes[HeaderOffset.valueCodec] = id
             recomputeCRC(&bytes)
