@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "ForeshockStorage", targets: ["ForeshockStorage"]),
         .library(name: "ForeshockDetection", targets: ["ForeshockDetection"]),
         .library(name: "ForeshockSketches", targets: ["ForeshockSketches"]),
+        .library(name: "ForeshockTelemetry", targets: ["ForeshockTelemetry"]),
         .executable(name: "foreshock", targets: ["foreshock"]),
         .executable(name: "foreshock-server", targets: ["foreshock-server"]),
     ],
@@ -81,7 +82,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ForeshockTelemetryTests",
-            dependencies: ["ForeshockTelemetry"]
+            dependencies: ["ForeshockTelemetry", "ForeshockSketches"]
         ),
         .testTarget(
             name: "ForeshockSketchesTests",

@@ -45,6 +45,15 @@ let package = Package(
             path: "DetectionBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "TelemetryBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "ForeshockTelemetry", package: "Foreshock"),
+            ],
+            path: "TelemetryBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
         // libzstd for the peer measurement (plain ZSTD_compress/ZSTD_decompress of raw columns).
         .systemLibrary(name: "CZstdPeer", path: "CZstdPeer", pkgConfig: "libzstd"),
     ]

@@ -1,0 +1,906 @@
+import ForeshockSketches
+
+/// Turns spans into per-window, per-series metrics: traffic, errors, a latency sketch,
+/// in-flight and self time, GenAI token sums, call edges between services, utilisation
+/// resource attributes and exemplars — under a cardinality guard and a redaction policy.
+///
+/// ```swift
+/// let aggregator = SpanMetricsAggregator()
+/// aggregator.ingest(try decoder.decode(body))
+/// for record in aggregator.drainClosedWindows(now: nowMilliseconds) { store(record.points()) }
+/// ```
+///
+/// ## Windows
+/// A span belongs to the window holding its end time (`windowMilliseconds`, default 10 s,
+/// aligned to the Unix epoch). A window is *closed* once `now ≥ end + allowedLatenessWindows ×
+/// length`; ``drainClosedWindows(now:)`` returns and forgets closed windows. Spans for a window
+/// already drained are dropped and counted (``SpanMetricsStatistics/lateSpans``).
+///
+/// ## Series and the cardinality guard
+/// A series is (service, span name, kind, effective status, dimension values); see
+/// ``WindowMetrics``. Each service may have at most `maxSeriesPerService` live series; a span
+/// that would create one more is counted in the service's overflow series
+/// (`otel.metric.overflow="true"`) and in ``SpanMetricsStatistics/overflowSpans``. A series
+/// with no span in any open window is forgotten when windows are drained, freeing its place.
+/// Memory is therefore bounded by `maxServices × maxSeriesPerService` series whatever the
+/// input (a million distinct attribute values included), plus `maxOpenWindows` windows and
+/// the fixed-size join buffers.
+///
+/// ## Call edges and self time (spans of one trace arrive in different batches)
+/// Policy: **per-batch join plus two bounded, direct-mapped join buffers**.
+/// - Within a batch, every child is joined to its parent by (trace id, span id).
+/// - A span is remembered in the *recent* buffer after its batch: a child arriving later
+///   (within `joinExpiryWindows` windows) still joins it — the edge is counted in the parent's
+///   window if that is still open, and the parent's self time is reduced.
+/// - A child whose parent has not been seen is remembered in the *orphan* buffer (summed per
+///   parent): when the parent arrives (within the expiry), the join happens then. This is the
+///   common case, since children end, and are exported, before their parents.
+/// - Both buffers have `joinBufferCapacity` slots; a collision overwrites the older entry, so
+///   memory never grows. Lost or expired orphans are counted in
+///   ``SpanMetricsStatistics/unmatchedChildren``.
+///
+/// A call edge is a parent → child pair whose services differ (client → server in practice):
+/// counted with the parent's (caller-side) duration and error. Self time is a span's duration
+/// minus its children's time within it (children's durations clipped to the parent's
+/// interval, summed, capped at the parent's duration — parallel children can bring it to 0).
+///
+/// Not thread-safe: the engine owns one aggregator per shard.
+public final class SpanMetricsAggregator {
+    public let configuration: SpanMetricsConfiguration
+    public private(set) var statistics = SpanMetricsStatistics()
+
+    private let windowLength: Int64
+    private let dimensionKeys: [String]
+    private let classifier: KeyClassifier
+    private let prototypeSketch: DDSketch
+
+    // Series registry: entries by id, an open-addressing table over them.
+    private var entries: [SeriesEntry] = []
+    private var freeIDs: [Int32] = []
+    private var table: [Int32] = Array(repeating: -1, count: 1024)
+    private var tableUsed = 0
+    private var seriesPerService: [String: Int] = [:]
+
+    // Open windows, in creation order.
+    private var windows: [WindowState] = []
+    /// Windows starting before this are closed.
+    private var watermark: Int64 = .min
+    private var lastSlot = -1
+
+    // Resource information, cached by identity (holding the resource, so ids stay unique).
+    private var resourceCache: [ObjectIdentifier: (resource: SpanResource, info: ResourceInfo)] = [:]
+    private var lastResource: SpanResource?
+    private var lastInfo = ResourceInfo.empty
+
+    // Per-batch scratch, reused.
+    private var dimensionScratch: [String]
+    private var spanSlot: [Int32] = []
+    private var spanAccumulator: [Int32] = []
+    private var spanWindowStart: [Int64] = []
+    private var childNanos: [Int64] = []
+    private var batchTable: [Int32] = []
+
+    // Join buffers (direct-mapped).
+    private var recent: [RecentSpan?]
+    private var orphans: [OrphanChildren?]
+    private let joinMask: Int
+
+    public init(configuration: SpanMetricsConfiguration = SpanMetricsConfiguration()) {
+        self.configuration = configuration
+        self.windowLength = max(1, configuration.windowMilliseconds)
+        let dimensions = configuration.dimensions.filter { configuration.redaction.allows($0) }
+        self.dimensionKeys = dimensions
+        self.classifier = KeyClassifier(dimensions: dimensions)
+        self.prototypeSketch = DDSketch(relativeAccuracy: configuration.relativeAccuracy)
+        self.dimensionScratch = Array(repeating: "", count: dimensions.count)
+        var capacity = 1
+        while capacity < max(16, configuration.joinBufferCapacity) { capacity <<= 1 }
+        self.joinMask = capacity - 1
+        self.recent = Array(repeating: nil, count: capacity)
+        self.orphans = Array(repeating: nil, count: capacity)
+    }
+
+    /// The number of series currently tracked (overflow series included).
+    public var activeSeries: Int { entries.count - freeIDs.count }
+
+    /// The number of open (undrained) windows.
+    public var openWindows: Int { windows.count }
+
+    /// An estimate of the bytes held: series entries, accumulators with their sketches and
+    /// exemplars, and the join buffers.
+    public var estimatedMemoryBytes: Int {
+        var total = entries.capacity * MemoryLayout<SeriesEntry>.stride + table.capacity * 4
+        for entry in entries where entry.live {
+            total += entry.dimensions.capacity * MemoryLayout<String>.stride
+                + entry.service.utf8.count + entry.operation.utf8.count + entry.dimensions.reduce(0) { $0 + $1.utf8.count }
+        }
+        for window in windows {
+            total += window.accumulators.capacity * MemoryLayout<SeriesAccumulator>.stride + window.bySeries.capacity * 16
+            for accumulator in window.accumulators {
+                total += accumulator.sketch.estimatedMemoryBytes - MemoryLayout<DDSketch>.size
+                total += (accumulator.slowest.capacity + accumulator.errorExemplars.capacity) * (MemoryLayout<Exemplar>.stride + 128)
+            }
+            total += window.edges.count * (MemoryLayout<EdgeKey>.stride + MemoryLayout<EdgeAccumulator>.stride + 256)
+        }
+        total += (recent.capacity * MemoryLayout<RecentSpan?>.stride) + (orphans.capacity * MemoryLayout<OrphanChildren?>.stride)
+        return total
+    }
+
+    // MARK: Ingest
+
+    /// Counts the spans of `batch`.
+    ///
+    /// - Complexity: O(spans × attributes), amortised; no allocation per span on the steady
+    ///   path (known series, open window), beyond exemplar replacements.
+    public func ingest(_ batch: SpanBatch) {
+        ingest(batch.spans)
+    }
+
+    /// Counts `spans` (one batch for call-edge joining).
+    public func ingest(_ spans: [Span]) {
+        let n = spans.count
+        guard n > 0 else { return }
+        prepareScratch(n)
+        for i in 0..<n { assign(spans[i], index: i) }
+        joinCalls(spans)
+    }
+
+    private func prepareScratch(_ n: Int) {
+        spanSlot.removeAll(keepingCapacity: true)
+        spanAccumulator.removeAll(keepingCapacity: true)
+        spanWindowStart.removeAll(keepingCapacity: true)
+        childNanos.removeAll(keepingCapacity: true)
+        spanSlot.append(contentsOf: repeatElement(-1, count: n))
+        spanAccumulator.append(contentsOf: repeatElement(-1, count: n))
+        spanWindowStart.append(contentsOf: repeatElement(0, count: n))
+        childNanos.append(contentsOf: repeatElement(0, count: n))
+    }
+
+    /// Window start (ms) of a span ending at `endNanos`.
+    @inline(__always)
+    private func windowStart(endNanos: Int64) -> Int64 {
+        let ms = endNanos / 1_000_000
+        let q = ms / windowLength
+        return (ms < 0 && q * windowLength != ms ? q - 1 : q) * windowLength
+    }
+
+    /// The slot of the window starting at `start`, opened if needed; nil when it would exceed
+    /// the open-window limit.
+    @inline(__always)
+    private func windowSlot(_ start: Int64) -> Int? {
+        if lastSlot >= 0, lastSlot < windows.count, windows[lastSlot].start == start { return lastSlot }
+        for i in windows.indices where windows[i].start == start {
+            lastSlot = i
+            return i
+        }
+        guard windows.count < configuration.maxOpenWindows else { return nil }
+        windows.append(WindowState(start: start))
+        lastSlot = windows.count - 1
+        return lastSlot
+    }
+
+    private func resourceInfo(_ resource: SpanResource) -> ResourceInfo {
+        if let lastResource, lastResource === resource { return lastInfo }
+        let id = ObjectIdentifier(resource)
+        let info: ResourceInfo
+        if let cached = resourceCache[id] {
+            info = cached.info
+        } else {
+            info = ResourceInfo(resource, dimensions: dimensionKeys, utilization: configuration.utilizationAttributes)
+            if resourceCache.count >= 4096 { resourceCache.removeAll(keepingCapacity: true) }
+            resourceCache[id] = (resource, info)
+        }
+        lastResource = resource
+        lastInfo = info
+        return info
+    }
+
+    /// Counts one span into its series and window (pass one of a batch).
+    @inline(__always)
+    private func assign(_ span: Span, index: Int) {
+        let start = windowStart(endNanos: span.endNanos)
+        if start < watermark {
+            statistics.lateSpans += 1
+            return
+        }
+        guard let slot = windowSlot(start) else {
+            statistics.spansBeyondOpenWindows += 1
+            return
+        }
+        let info = resourceInfo(span.resource)
+        let dimensionCount = dimensionScratch.count
+        for d in 0..<dimensionCount { dimensionScratch[d] = info.dimensions[d] }
+        var httpStatus: Int64 = 0
+        var grpcStatus: Int64 = 0
+        var inputTokens: Int64 = 0
+        var outputTokens: Int64 = 0
+        for attribute in span.attributes {
+            let role = classifier.role(of: attribute.key)
+            if role < 0 { continue }
+            if role < dimensionCount {
+                if let text = attribute.value.labelText { dimensionScratch[role] = text }
+                continue
+            }
+            switch role - dimensionCount {
+            case KeyClassifier.httpStatus: httpStatus = attribute.value.intValue ?? 0
+            case KeyClassifier.grpcStatus: grpcStatus = attribute.value.intValue ?? 0
+            case KeyClassifier.inputTokens: inputTokens = attribute.value.intValue ?? 0
+            case KeyClassifier.outputTokens: outputTokens = attribute.value.intValue ?? 0
+            default: break
+            }
+        }
+        let isError = span.status == .error || (span.status == .unset && (httpStatus >= 500 || grpcStatus != 0))
+        let status: SpanStatusCode = isError ? .error : span.status
+        let seriesID = series(service: info.service, serviceHash: info.serviceHash, operation: span.name,
+                              kind: span.kind, status: status, windowStart: start)
+        if entries[Int(seriesID)].overflow { statistics.overflowSpans += 1 }
+        let accumulatorIndex = accumulator(seriesID, slot: slot)
+        let duration = span.durationNanos
+        windows[slot].accumulators[Int(accumulatorIndex)].add(
+            duration: duration, isError: isError, inputTokens: inputTokens, outputTokens: outputTokens)
+        if windows[slot].accumulators[Int(accumulatorIndex)].wantsExemplar(duration: duration, isError: isError, limit: configuration.exemplarsPerSeries) {
+            let exemplar = makeExemplar(span, isError: isError)
+            windows[slot].accumulators[Int(accumulatorIndex)].keep(exemplar, limit: configuration.exemplarsPerSeries)
+        }
+        if !info.utilization.isEmpty {
+            for (name, value) in info.utilization {
+                windows[slot].addUtilization(service: info.service, attribute: name, value: value)
+            }
+        }
+        statistics.spansIngested += 1
+        spanSlot[index] = Int32(slot)
+        spanAccumulator[index] = accumulatorIndex
+        spanWindowStart[index] = start
+    }
+
+    private func makeExemplar(_ span: Span, isError: Bool) -> Exemplar {
+        let policy = configuration.redaction
+        var attributes = policy.filter(span.attributes)
+        for attribute in policy.filter(span.resource.attributes) where !attributes.contains(where: { $0.key == attribute.key }) {
+            attributes.append(attribute)
+        }
+        return Exemplar(traceID: span.traceID, spanID: span.spanID, durationNanos: span.durationNanos, endNanos: span.endNanos,
+                        isError: isError, statusMessage: policy.redact(span.statusMessage), attributes: attributes)
+    }
+
+    // MARK: Series registry
+
+    @inline(__always)
+    private static func mix(_ h: UInt64, _ v: UInt64) -> UInt64 {
+        var x = (h ^ v) &* 0x9E37_79B9_7F4A_7C15
+        x ^= x >> 31
+        return x
+    }
+
+    @inline(__always)
+    static func hash(_ text: String) -> UInt64 {
+        var text = text
+        return text.withUTF8 { StringInterner.hash(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// The id of the series for the span described by the arguments and ``dimensionScratch``,
+    /// created (or redirected to an overflow series) when new.
+    @inline(__always)
+    private func series(service: String, serviceHash: UInt64, operation: String, kind: SpanKind, status: SpanStatusCode,
+                        windowStart: Int64) -> Int32 {
+        var h = Self.mix(serviceHash, Self.hash(operation))
+        h = Self.mix(h, UInt64(kind.rawValue) << 8 | UInt64(status.rawValue))
+        for d in dimensionScratch { h = Self.mix(h, d.isEmpty ? 0x5555 : Self.hash(d)) }
+        // Probe inline, reading fields in place (copying a whole entry costs a retain per field).
+        let mask = table.count - 1
+        var p = Int(truncatingIfNeeded: h) & mask
+        while true {
+            let id = table[p]
+            if id < 0 { break }
+            let e = Int(id)
+            if entries[e].hash == h && !entries[e].overflow && entries[e].kind == kind && entries[e].status == status
+                && entries[e].operation == operation && entries[e].service == service && entries[e].dimensions == dimensionScratch {
+                if entries[e].lastWindowStart < windowStart { entries[e].lastWindowStart = windowStart }
+                return id
+            }
+            p = (p + 1) & mask
+        }
+        return newSeries(hash: h, service: service, serviceHash: serviceHash, operation: operation, kind: kind,
+                         status: status, windowStart: windowStart)
+    }
+
+    @inline(__always)
+    private func find(_ hash: UInt64, _ matches: (SeriesEntry) -> Bool) -> Int32? {
+        let mask = table.count - 1
+        var p = Int(truncatingIfNeeded: hash) & mask
+        while true {
+            let id = table[p]
+            if id < 0 { return nil }
+            let entry = entries[Int(id)]
+            if entry.hash == hash, matches(entry) { return id }
+            p = (p + 1) & mask
+        }
+    }
+
+    private func newSeries(hash: UInt64, service: String, serviceHash: UInt64, operation: String, kind: SpanKind,
+                           status: SpanStatusCode, windowStart: Int64) -> Int32 {
+        let existing = seriesPerService[service]
+        if existing == nil && seriesPerService.count >= configuration.maxServices {
+            return overflowSeries(service: "", windowStart: windowStart)
+        }
+        if let existing, existing >= configuration.maxSeriesPerService {
+            return overflowSeries(service: service, windowStart: windowStart)
+        }
+        seriesPerService[service, default: 0] += 1
+        let policy = configuration.redaction
+        let limit = configuration.maxLabelValueBytes
+        let entry = SeriesEntry(
+            hash: hash, service: service, operation: operation, kind: kind, status: status,
+            dimensions: dimensionScratch, overflow: false, lastWindowStart: windowStart,
+            labels: Self.labels(service: policy.redact(service).truncated(toUTF8: limit),
+                                operation: policy.redact(operation).truncated(toUTF8: limit),
+                                kind: kind, status: status,
+                                dimensions: zip(dimensionKeys, dimensionScratch).compactMap { key, value in
+                                    value.isEmpty ? nil : MetricLabel(key, policy.redact(value).truncated(toUTF8: limit))
+                                }))
+        return insert(entry)
+    }
+
+    private func overflowSeries(service: String, windowStart: Int64) -> Int32 {
+        let h = Self.mix(Self.hash(service), 0x0F0F_0F0F)
+        let id = find(h) { $0.overflow && $0.service == service } ?? insert(SeriesEntry(
+            hash: h, service: service, operation: "", kind: .unspecified, status: .unset, dimensions: [], overflow: true,
+            lastWindowStart: windowStart,
+            labels: ([MetricLabel("otel.metric.overflow", "true")]
+                + (service.isEmpty ? [] : [MetricLabel("service", configuration.redaction.redact(service))])).sorted()))
+        entries[Int(id)].lastWindowStart = max(entries[Int(id)].lastWindowStart, windowStart)
+        return id
+    }
+
+    private static func labels(service: String, operation: String, kind: SpanKind, status: SpanStatusCode,
+                               dimensions: [MetricLabel]) -> [MetricLabel] {
+        var labels = [MetricLabel("service", service), MetricLabel("operation", operation),
+                      MetricLabel("kind", kind.description), MetricLabel("status", status.description)]
+        labels.append(contentsOf: dimensions.filter { d in !labels.contains { $0.name == d.name } })
+        labels.sort()
+        return labels
+    }
+
+    private func insert(_ entry: SeriesEntry) -> Int32 {
+        let id: Int32
+        if let free = freeIDs.popLast() {
+            id = free
+            entries[Int(id)] = entry
+        } else {
+            id = Int32(entries.count)
+            entries.append(entry)
+        }
+        if (tableUsed + 1) * 2 > table.count {
+            rebuildTable(capacity: table.count * 2)
+        }
+        place(id)
+        tableUsed += 1
+        return id
+    }
+
+    private func place(_ id: Int32) {
+        let mask = table.count - 1
+        var p = Int(truncatingIfNeeded: entries[Int(id)].hash) & mask
+        while table[p] >= 0 { p = (p + 1) & mask }
+        table[p] = id
+    }
+
+    private func rebuildTable(capacity: Int) {
+        table = Array(repeating: -1, count: capacity)
+        tableUsed = 0
+        for id in entries.indices where entries[id].live {
+            place(Int32(id))
+            tableUsed += 1
+        }
+    }
+
+    /// The accumulator of series `id` in window `slot`, created if needed.
+    @inline(__always)
+    private func accumulator(_ id: Int32, slot: Int) -> Int32 {
+        let start = windows[slot].start
+        if entries[Int(id)].cachedWindowStart == start { return entries[Int(id)].cachedAccumulator }
+        let index: Int32
+        if let known = windows[slot].bySeries[id] {
+            index = known
+        } else {
+            index = Int32(windows[slot].accumulators.count)
+            windows[slot].accumulators.append(SeriesAccumulator(seriesID: id, sketch: prototypeSketch))
+            windows[slot].bySeries[id] = index
+        }
+        entries[Int(id)].cachedWindowStart = start
+        entries[Int(id)].cachedAccumulator = index
+        return index
+    }
+
+    // MARK: Call joins
+
+    @inline(__always)
+    private static func joinHash(_ trace: TraceID, _ span: SpanID) -> UInt64 {
+        mix(mix(trace.low, trace.high), span.value)
+    }
+
+    /// Pass two of a batch: in-batch parent links, then the join buffers; then self time.
+    private func joinCalls(_ spans: [Span]) {
+        let n = spans.count
+        var capacity = 16
+        while capacity < n * 2 { capacity <<= 1 }
+        batchTable.removeAll(keepingCapacity: true)
+        batchTable.append(contentsOf: repeatElement(-1, count: capacity))
+        let mask = capacity - 1
+        for i in 0..<n where spanAccumulator[i] >= 0 && !spans[i].spanID.isZero {
+            var p = Int(truncatingIfNeeded: Self.joinHash(spans[i].traceID, spans[i].spanID)) & mask
+            while batchTable[p] >= 0 { p = (p + 1) & mask }
+            batchTable[p] = Int32(i)
+        }
+        func lookup(_ trace: TraceID, _ id: SpanID) -> Int? {
+            var p = Int(truncatingIfNeeded: Self.joinHash(trace, id)) & mask
+            while true {
+                let j = batchTable[p]
+                if j < 0 { return nil }
+                if spans[Int(j)].spanID == id && spans[Int(j)].traceID == trace { return Int(j) }
+                p = (p + 1) & mask
+            }
+        }
+        // Children → parents.
+        for i in 0..<n where spanAccumulator[i] >= 0 && !spans[i].parentSpanID.isZero {
+            let child = spans[i]
+            if let j = lookup(child.traceID, child.parentSpanID), j != i {
+                let parent = spans[j]
+                childNanos[j] &+= Self.overlap(child, parent.startNanos, parent.endNanos)
+                if parent.resource.serviceName != child.resource.serviceName {
+                    recordEdge(caller: parent, callerError: isEffectiveError(j, spans), windowStart: spanWindowStart[j],
+                               calleeService: child.resource.serviceName, calleeOperation: child.name)
+                }
+            } else if !joinRecent(child) {
+                rememberOrphan(child, windowStart: spanWindowStart[i])
+            }
+        }
+        // Parents meeting their earlier children; self time; remember for later children.
+        for i in 0..<n where spanAccumulator[i] >= 0 {
+            let span = spans[i]
+            if !span.spanID.isZero { adoptOrphans(i, span, spans) }
+            let duration = span.durationNanos
+            let selfNanos = max(0, duration - min(duration, childNanos[i]))
+            let slot = Int(spanSlot[i])
+            windows[slot].accumulators[Int(spanAccumulator[i])].selfNanos &+= selfNanos
+            if !span.spanID.isZero {
+                let key = Int(truncatingIfNeeded: Self.joinHash(span.traceID, span.spanID)) & joinMask
+                recent[key] = RecentSpan(traceID: span.traceID, spanID: span.spanID, service: span.resource.serviceName,
+                                         operation: span.name, startNanos: span.startNanos, endNanos: span.endNanos,
+                                         isError: isEffectiveError(i, spans), windowStart: spanWindowStart[i],
+                                         accumulator: spanAccumulator[i], remainingSelfNanos: selfNanos)
+            }
+        }
+    }
+
+    /// Whether span `i` of the batch was counted as an error (its series' status).
+    private func isEffectiveError(_ i: Int, _ spans: [Span]) -> Bool {
+        let slot = Int(spanSlot[i])
+        let series = windows[slot].accumulators[Int(spanAccumulator[i])].seriesID
+        return entries[Int(series)].status == .error || (entries[Int(series)].overflow && spans[i].status == .error)
+    }
+
+    /// The part of `child`'s interval within `[start, end]`, in nanoseconds.
+    @inline(__always)
+    private static func overlap(_ child: Span, _ start: Int64, _ end: Int64) -> Int64 {
+        max(0, min(child.endNanos, end) - max(child.startNanos, start))
+    }
+
+    /// Whether `expiresFrom` (a window start) is too old to join.
+    @inline(__always)
+    private func expired(_ windowStart: Int64) -> Bool {
+        guard let newest = windows.last?.start else { return true }
+        return windowStart < newest - configuration.joinExpiryWindows * windowLength
+    }
+
+    /// Joins a child to a parent from an earlier batch; false when the parent is unknown.
+    private func joinRecent(_ child: Span) -> Bool {
+        let key = Int(truncatingIfNeeded: Self.joinHash(child.traceID, child.parentSpanID)) & joinMask
+        guard var parent = recent[key], parent.spanID == child.parentSpanID, parent.traceID == child.traceID,
+              !expired(parent.windowStart) else { return false }
+        let reduction = min(parent.remainingSelfNanos, Self.overlap(child, parent.startNanos, parent.endNanos))
+        if reduction > 0, let slot = openSlot(parent.windowStart) {
+            windows[slot].accumulators[Int(parent.accumulator)].selfNanos &-= reduction
+            parent.remainingSelfNanos -= reduction
+            recent[key] = parent
+        }
+        if parent.service != child.resource.serviceName {
+            recordEdge(callerService: parent.service, callerOperation: parent.operation,
+                       durationNanos: parent.endNanos - parent.startNanos, callerError: parent.isError,
+                       windowStart: parent.windowStart, calleeService: child.resource.serviceName, calleeOperation: child.name)
+        }
+        return true
+    }
+
+    private func rememberOrphan(_ child: Span, windowStart: Int64) {
+        let key = Int(truncatingIfNeeded: Self.joinHash(child.traceID, child.parentSpanID)) & joinMask
+        let callee = OrphanChildren.Callee(service: child.resource.serviceName, operation: child.name)
+        if var entry = orphans[key], entry.parentID == child.parentSpanID, entry.traceID == child.traceID, !expired(entry.windowStart) {
+            entry.childNanos &+= child.durationNanos
+            entry.earliestStart = min(entry.earliestStart, child.startNanos)
+            entry.latestEnd = max(entry.latestEnd, child.endNanos)
+            entry.count += 1
+            if entry.callees.count < OrphanChildren.maxCallees, !entry.callees.contains(callee) { entry.callees.append(callee) }
+            entry.windowStart = max(entry.windowStart, windowStart)
+            orphans[key] = entry
+            return
+        }
+        if let lost = orphans[key] { statistics.unmatchedChildren += lost.count }
+        orphans[key] = OrphanChildren(traceID: child.traceID, parentID: child.parentSpanID, windowStart: windowStart,
+                                      childNanos: child.durationNanos, earliestStart: child.startNanos,
+                                      latestEnd: child.endNanos, count: 1, callees: [callee])
+    }
+
+    private func adoptOrphans(_ i: Int, _ parent: Span, _ spans: [Span]) {
+        let key = Int(truncatingIfNeeded: Self.joinHash(parent.traceID, parent.spanID)) & joinMask
+        guard let entry = orphans[key], entry.parentID == parent.spanID, entry.traceID == parent.traceID else { return }
+        orphans[key] = nil
+        if expired(entry.windowStart) {
+            statistics.unmatchedChildren += entry.count
+            return
+        }
+        let within = max(0, min(entry.latestEnd, parent.endNanos) - max(entry.earliestStart, parent.startNanos))
+        childNanos[i] &+= min(entry.childNanos, within)
+        for callee in entry.callees where callee.service != parent.resource.serviceName {
+            recordEdge(caller: parent, callerError: isEffectiveError(i, spans), windowStart: spanWindowStart[i],
+                       calleeService: callee.service, calleeOperation: callee.operation)
+        }
+    }
+
+    /// The slot of the open window starting at `start`, if any.
+    private func openSlot(_ start: Int64) -> Int? {
+        if start < watermark { return nil }
+        return windows.firstIndex { $0.start == start }
+    }
+
+    private func recordEdge(caller: Span, callerError: Bool, windowStart: Int64, calleeService: String, calleeOperation: String) {
+        recordEdge(callerService: caller.resource.serviceName, callerOperation: caller.name, durationNanos: caller.durationNanos,
+                   callerError: callerError, windowStart: windowStart, calleeService: calleeService, calleeOperation: calleeOperation)
+    }
+
+    private func recordEdge(callerService: String, callerOperation: String, durationNanos: Int64, callerError: Bool,
+                            windowStart: Int64, calleeService: String, calleeOperation: String) {
+        guard let slot = openSlot(windowStart) else {
+            statistics.lateEdges += 1
+            return
+        }
+        let key = EdgeKey(callerService: callerService, callerOperation: callerOperation,
+                          calleeService: calleeService, calleeOperation: calleeOperation)
+        if windows[slot].edges[key] == nil {
+            guard windows[slot].edges.count < configuration.maxEdgesPerWindow else {
+                statistics.overflowEdges += 1
+                return
+            }
+            windows[slot].edges[key] = EdgeAccumulator(sketch: prototypeSketch)
+        }
+        windows[slot].edges[key]?.add(durationNanos: durationNanos, isError: callerError)
+        statistics.edgesJoined += 1
+    }
+
+    // MARK: Drain
+
+    /// Returns the metrics of every window closed at `now` (Unix milliseconds) — those with
+    /// `start + length × (1 + allowedLatenessWindows) ≤ now` — oldest first, and forgets them.
+    /// Series idle in every remaining window are released (see the type's discussion).
+    ///
+    /// - Complexity: O(series and edges of the drained windows + live series).
+    public func drainClosedWindows(now: Int64) -> [WindowMetrics] {
+        let closeAfter = windowLength * (1 + configuration.allowedLatenessWindows)
+        return drain { $0.start + closeAfter <= now }
+    }
+
+    /// Returns and forgets every open window (end of a batch export, shutdown).
+    public func drainAll() -> [WindowMetrics] {
+        drain { _ in true }
+    }
+
+    private func drain(_ isClosed: (WindowState) -> Bool) -> [WindowMetrics] {
+        let closing = windows.filter(isClosed).sorted { $0.start < $1.start }
+        guard !closing.isEmpty else { return [] }
+        windows.removeAll(where: isClosed)
+        lastSlot = -1
+        if let newestClosed = closing.last?.start {
+            watermark = max(watermark, newestClosed + windowLength)
+        }
+        var out: [WindowMetrics] = []
+        for window in closing {
+            out.append(contentsOf: records(of: window))
+        }
+        releaseIdleSeries()
+        return out
+    }
+
+    private func records(of window: WindowState) -> [WindowMetrics] {
+        var out: [WindowMetrics] = []
+        out.reserveCapacity(window.accumulators.count + window.edges.count)
+        for accumulator in window.accumulators {
+            let entry = entries[Int(accumulator.seriesID)]
+            out.append(WindowMetrics(
+                kind: .operation, windowStart: window.start, windowLength: windowLength, labels: entry.labels,
+                isOverflow: entry.overflow, count: accumulator.count, errors: accumulator.errors, duration: accumulator.sketch,
+                inflightSeconds: Double(accumulator.inflightNanos) * 1e-9, selfSeconds: Double(accumulator.selfNanos) * 1e-9,
+                inputTokens: accumulator.inputTokens, outputTokens: accumulator.outputTokens,
+                utilizationMean: 0, utilizationMax: 0,
+                exemplars: accumulator.slowest.sorted { $0.durationNanos > $1.durationNanos } + accumulator.errorExemplars))
+        }
+        let policy = configuration.redaction
+        let limit = configuration.maxLabelValueBytes
+        for (key, edge) in window.edges.sorted(by: { ($0.key.callerService, $0.key.callerOperation, $0.key.calleeService, $0.key.calleeOperation) < ($1.key.callerService, $1.key.callerOperation, $1.key.calleeService, $1.key.calleeOperation) }) {
+            let labels = [
+                MetricLabel("operation", policy.redact(key.callerOperation).truncated(toUTF8: limit)),
+                MetricLabel("peer.operation", policy.redact(key.calleeOperation).truncated(toUTF8: limit)),
+                MetricLabel("peer.service", policy.redact(key.calleeService).truncated(toUTF8: limit)),
+                MetricLabel("service", policy.redact(key.callerService).truncated(toUTF8: limit)),
+            ]
+            out.append(WindowMetrics(
+                kind: .callEdge, windowStart: window.start, windowLength: windowLength, labels: labels, isOverflow: false,
+                count: edge.count, errors: edge.errors, duration: edge.sketch, inflightSeconds: Double(edge.durationNanos) * 1e-9,
+                selfSeconds: 0, inputTokens: 0, outputTokens: 0, utilizationMean: 0, utilizationMax: 0, exemplars: []))
+        }
+        for (key, value) in window.utilization.sorted(by: { ($0.key.service, $0.key.attribute) < ($1.key.service, $1.key.attribute) }) {
+            out.append(WindowMetrics(
+                kind: .utilization, windowStart: window.start, windowLength: windowLength,
+                labels: [MetricLabel("attribute", key.attribute), MetricLabel("service", policy.redact(key.service))],
+                isOverflow: false, count: value.count, errors: 0, duration: nil, inflightSeconds: 0, selfSeconds: 0,
+                inputTokens: 0, outputTokens: 0, utilizationMean: value.sum / Double(max(1, value.count)),
+                utilizationMax: value.maximum, exemplars: []))
+        }
+        return out
+    }
+
+    /// Forgets series with no span in any open window and rebuilds the lookup table.
+    private func releaseIdleSeries() {
+        let oldestOpen = windows.map(\.start).min() ?? Int64.max
+        var released = 0
+        for id in entries.indices where entries[id].live && entries[id].lastWindowStart < oldestOpen {
+            if !entries[id].overflow, let count = seriesPerService[entries[id].service] {
+                if count <= 1 { seriesPerService[entries[id].service] = nil } else { seriesPerService[entries[id].service] = count - 1 }
+            }
+            entries[id] = SeriesEntry.released
+            freeIDs.append(Int32(id))
+            released += 1
+        }
+        if released > 0 {
+            var capacity = 1024
+            while capacity < activeSeries * 2 + 2 { capacity <<= 1 }
+            rebuildTable(capacity: capacity)
+        }
+        if entries.count > 0, freeIDs.count == entries.count {
+            entries.removeAll(keepingCapacity: false)
+            freeIDs.removeAll(keepingCapacity: false)
+        }
+    }
+}
+
+// MARK: - Internal state
+
+/// Resource-level facts reused by every span of the resource.
+struct ResourceInfo {
+    var service: String
+    var serviceHash: UInt64
+    /// Per configured dimension: the resource's value, or "".
+    var dimensions: [String]
+    var utilization: [(String, Double)]
+
+    static let empty = ResourceInfo(service: "", serviceHash: 0, dimensions: [], utilization: [])
+
+    init(service: String, serviceHash: UInt64, dimensions: [String], utilization: [(String, Double)]) {
+        self.service = service
+        self.serviceHash = serviceHash
+        self.dimensions = dimensions
+        self.utilization = utilization
+    }
+
+    init(_ resource: SpanResource, dimensions keys: [String], utilization utilizationKeys: [String]) {
+        service = resource.serviceName
+        serviceHash = SpanMetricsAggregator.hash(resource.serviceName)
+        dimensions = keys.map { resource.attribute($0)?.labelText ?? "" }
+        utilization = utilizationKeys.compactMap { key in
+            switch resource.attribute(key) {
+            case let .double(value)?: value.isFinite ? (key, value) : nil
+            case let .int(value)?: (key, Double(value))
+            default: nil
+            }
+        }
+    }
+}
+
+/// Maps attribute keys to the roles the aggregator cares about, comparing only keys of the
+/// same UTF-8 length (O(1) to get for native strings), so most keys cost one length check.
+struct KeyClassifier {
+    static let httpStatus = 0
+    static let grpcStatus = 1
+    static let inputTokens = 2
+    static let outputTokens = 3
+
+    /// By key length: (key, role); roles < dimension count are dimensions, the others
+    /// `dimensionCount + httpStatus` etc.
+    private var byLength: [[(String, Int)]]
+
+    init(dimensions: [String]) {
+        byLength = Array(repeating: [], count: 128)
+        func add(_ key: String, _ role: Int) {
+            let count = key.utf8.count
+            guard count < 128, !byLength[count].contains(where: { $0.0 == key }) else { return }
+            byLength[count].append((key, role))
+        }
+        for (i, key) in dimensions.enumerated() { add(key, i) }
+        let n = dimensions.count
+        add("http.response.status_code", n + Self.httpStatus)
+        add("http.status_code", n + Self.httpStatus)
+        add("rpc.grpc.status_code", n + Self.grpcStatus)
+        add("gen_ai.usage.input_tokens", n + Self.inputTokens)
+        add("gen_ai.usage.prompt_tokens", n + Self.inputTokens)
+        add("gen_ai.usage.output_tokens", n + Self.outputTokens)
+        add("gen_ai.usage.completion_tokens", n + Self.outputTokens)
+    }
+
+    @inline(__always)
+    func role(of key: String) -> Int {
+        let count = key.utf8.count
+        guard count < 128 else { return -1 }
+        for (candidate, role) in byLength[count] where candidate == key { return role }
+        return -1
+    }
+}
+
+struct SeriesEntry {
+    var hash: UInt64
+    var service: String
+    var operation: String
+    var kind: SpanKind
+    var status: SpanStatusCode
+    var dimensions: [String]
+    var overflow: Bool
+    var lastWindowStart: Int64
+    var labels: [MetricLabel]
+    var live = true
+    var cachedWindowStart: Int64 = .min
+    var cachedAccumulator: Int32 = -1
+
+    static let released = SeriesEntry(hash: 0, service: "", operation: "", kind: .unspecified, status: .unset, dimensions: [],
+                                      overflow: false, lastWindowStart: .min, labels: [], live: false)
+}
+
+struct SeriesAccumulator {
+    var seriesID: Int32
+    var count = 0
+    var errors = 0
+    var sketch: DDSketch
+    var inflightNanos: Int64 = 0
+    var selfNanos: Int64 = 0
+    var inputTokens: Int64 = 0
+    var outputTokens: Int64 = 0
+    var slowest: [Exemplar] = []
+    /// The smallest duration among ``slowest`` once full.
+    var slowestFloor: Int64 = .min
+    var errorExemplars: [Exemplar] = []
+
+    init(seriesID: Int32, sketch: DDSketch) {
+        self.seriesID = seriesID
+        self.sketch = sketch
+    }
+
+    @inline(__always)
+    mutating func add(duration: Int64, isError: Bool, inputTokens: Int64, outputTokens: Int64) {
+        count += 1
+        if isError { errors += 1 }
+        sketch.add(Double(duration) * 1e-9)
+        inflightNanos &+= duration
+        self.inputTokens &+= inputTokens
+        self.outputTokens &+= outputTokens
+    }
+
+    @inline(__always)
+    func wantsExemplar(duration: Int64, isError: Bool, limit: Int) -> Bool {
+        guard limit > 0 else { return false }
+        return slowest.count < limit || duration > slowestFloor || (isError && errorExemplars.count < limit)
+    }
+
+    mutating func keep(_ exemplar: Exemplar, limit: Int) {
+        if exemplar.isError && errorExemplars.count < limit { errorExemplars.append(exemplar) }
+        if slowest.count < limit {
+            slowest.append(exemplar)
+        } else if exemplar.durationNanos > slowestFloor,
+                  let k = slowest.indices.min(by: { slowest[$0].durationNanos < slowest[$1].durationNanos }) {
+            slowest[k] = exemplar
+        }
+        if slowest.count == limit { slowestFloor = slowest.map(\.durationNanos).min() ?? .min }
+    }
+}
+
+struct EdgeKey: Hashable {
+    var callerService: String
+    var callerOperation: String
+    var calleeService: String
+    var calleeOperation: String
+}
+
+struct EdgeAccumulator {
+    var count = 0
+    var errors = 0
+    var durationNanos: Int64 = 0
+    var sketch: DDSketch
+
+    init(sketch: DDSketch) { self.sketch = sketch }
+
+    mutating func add(durationNanos: Int64, isError: Bool) {
+        count += 1
+        if isError { errors += 1 }
+        self.durationNanos &+= durationNanos
+        sketch.add(Double(durationNanos) * 1e-9)
+    }
+}
+
+struct UtilizationKey: Hashable {
+    var service: String
+    var attribute: String
+}
+
+struct WindowState {
+    var start: Int64
+    var accumulators: [SeriesAccumulator] = []
+    var bySeries: [Int32: Int32] = [:]
+    var edges: [EdgeKey: EdgeAccumulator] = [:]
+    var utilization: [UtilizationKey: (sum: Double, count: Int, maximum: Double)] = [:]
+
+    init(start: Int64) { self.start = start }
+
+    mutating func addUtilization(service: String, attribute: String, value: Double) {
+        let key = UtilizationKey(service: service, attribute: attribute)
+        var current = utilization[key] ?? (0, 0, -.infinity)
+        current.sum += value
+        current.count += 1
+        current.maximum = max(current.maximum, value)
+        utilization[key] = current
+    }
+}
+
+/// A span remembered for children that arrive in later batches.
+struct RecentSpan {
+    var traceID: TraceID
+    var spanID: SpanID
+    var service: String
+    var operation: String
+    var startNanos: Int64
+    var endNanos: Int64
+    var isError: Bool
+    var windowStart: Int64
+    var accumulator: Int32
+    var remainingSelfNanos: Int64
+}
+
+/// Children that arrived before their parent, summed per parent.
+struct OrphanChildren {
+    struct Callee: Equatable {
+        var service: String
+        var operation: String
+    }
+
+    static let maxCallees = 4
+
+    var traceID: TraceID
+    var parentID: SpanID
+    var windowStart: Int64
+    var childNanos: Int64
+    var earliestStart: Int64
+    var latestEnd: Int64
+    var count: Int
+    var callees: [Callee]
+}
+
+extension String {
+    /// The longest prefix of at most `limit` UTF-8 bytes that ends on a character boundary.
+    func truncated(toUTF8 limit: Int) -> String {
+        if utf8.count <= limit { return self }
+        var result = ""
+        var used = 0
+        for character in self {
+            let size = character.utf8.count
+            if used + size > limit { break }
+            result.append(character)
+            used += size
+        }
+        return result
+    }
+}
