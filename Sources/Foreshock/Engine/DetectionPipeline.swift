@@ -85,7 +85,8 @@ struct DetectionPipeline: Sendable {
             }
             let scored = slot.detector.update(timestamp: t, value: points.values[i])
             slot.lastTimestamp = t
-            if let event = scored.event {
+            if var event = scored.event {
+                if !points.exemplarTraceIDs.isEmpty { event = event.withExemplars(points.exemplarTraceIDs) }
                 metrics.anomalyEvents.increment()
                 let dropped = broadcaster.publish(event)
                 if dropped > 0 { metrics.droppedEvents.increment(by: dropped) }
@@ -106,5 +107,21 @@ struct DetectionPipeline: Sendable {
             return nil
         }
         return DetectorStates.Slot(detector: detector, lastTimestamp: .min)
+    }
+}
+
+extension AnomalyEvent {
+    /// The same event with `traceIDs` as the anomaly's exemplars (when it has none yet).
+    func withExemplars(_ traceIDs: [String]) -> AnomalyEvent {
+        func attach(_ anomaly: Anomaly) -> Anomaly {
+            var copy = anomaly
+            if copy.exemplarTraceIDs.isEmpty { copy.exemplarTraceIDs = traceIDs }
+            return copy
+        }
+        switch self {
+        case let .opened(a): return .opened(attach(a))
+        case let .updated(a): return .updated(attach(a))
+        case let .closed(a): return .closed(attach(a))
+        }
     }
 }

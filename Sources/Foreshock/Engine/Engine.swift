@@ -1,4 +1,10 @@
 import ForeshockDetection
+import ForeshockTelemetry
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import ForeshockStorage
 import Logging
 import Synchronization
@@ -34,7 +40,9 @@ public final class Engine: Sendable {
 
     enum WorkItem: Sendable {
         case points([SeriesPoints], count: Int)
-        case flush(CheckedContinuation<Void, any Error>?)
+        case spans(SpanBatch)
+        /// Durability barrier; `final` also closes every open span window (shutdown).
+        case flush(CheckedContinuation<Void, any Error>?, final: Bool)
     }
 
     private let queue: AsyncStream<WorkItem>.Continuation
@@ -75,6 +83,7 @@ public final class Engine: Sendable {
                 // Catch up with the store before the first queued batch: ingest is accepted
                 // meanwhile and waits in the queue.
                 var pipeline = DetectionPipeline(configuration: configuration, states: restored, metrics: metrics)
+                var spans = SpanPipeline(configuration: configuration.spans)
                 do { try pipeline.catchUp(with: store, logger: logger) } catch {
                     logger.error("detectors could not replay stored points", metadata: ["error": "\(error)"])
                 }
@@ -84,9 +93,15 @@ public final class Engine: Sendable {
                         pipeline.process(batch, store: store, broadcaster: broadcaster, logger: logger)
                         let depth = queuedPoints.remove(count)
                         metrics.queueDepth.record(depth)
-                    case let .flush(continuation):
+                    case let .spans(batch):
+                        let derived = spans.ingest(batch, store: store, logger: logger)
+                        pipeline.process(derived, store: store, broadcaster: broadcaster, logger: logger)
+                        metrics.queueDepth.record(queuedPoints.remove(batch.spans.count))
+                    case let .flush(continuation, final):
                         do {
                             let start = ContinuousClock.now
+                            let derived = spans.drain(now: Engine.unixMilliseconds(), all: final, store: store, logger: logger)
+                            pipeline.process(derived, store: store, broadcaster: broadcaster, logger: logger)
                             if let directory { try pipeline.states.save(directory: directory) }
                             try store.flush()
                             metrics.flushDuration.recordNanoseconds((ContinuousClock.now - start).nanoseconds)
@@ -108,7 +123,7 @@ public final class Engine: Sendable {
                 while !Task.isCancelled {
                     try? await Task.sleep(for: .seconds(interval))
                     if Task.isCancelled { break }
-                    continuation.yield(.flush(nil))
+                    continuation.yield(.flush(nil, final: false))
                 }
             }
         }
@@ -156,6 +171,39 @@ public final class Engine: Sendable {
         return result
     }
 
+    /// Queues decoded spans; never blocks. Spans count against the queue capacity like points;
+    /// a batch that does not fit is shed whole.
+    @discardableResult
+    public func ingest(spans batch: SpanBatch) -> IngestResult {
+        let count = batch.spans.count
+        guard count > 0 else { return IngestResult() }
+        guard !stopped.load(ordering: .acquiring) && queuedPoints.add(count, capacity: configuration.queueCapacity) else {
+            metrics.shedPoints.increment(by: count)
+            return IngestResult(shedPoints: count)
+        }
+        queue.yield(.spans(batch))
+        metrics.ingestedSpans.increment(by: count)
+        return IngestResult(acceptedPoints: count)
+    }
+
+    /// Decodes an OTLP/HTTP `/v1/traces` body (`ExportTraceServiceRequest`, protobuf or JSON)
+    /// on the caller's thread and queues its spans; never blocks.
+    /// - Returns: the queue result and the spans rejected as malformed (counted, with up to 16
+    ///   located errors); well-formed spans of a partly bad request are kept.
+    /// - Throws: ``InputError`` when the body as a whole cannot be parsed.
+    public func ingest(otlp body: [UInt8], format: OTLPFormat) throws(InputError) -> (result: IngestResult, rejectedSpans: Int, errors: [InputError]) {
+        let batch: SpanBatch
+        switch format {
+        case .protobuf:
+            var decoder = OTLPProtobufDecoder()
+            batch = try decoder.decode(body, source: "otlp")
+        case .json:
+            var decoder = OTLPJSONDecoder()
+            batch = try decoder.decode(body, source: "otlp")
+        }
+        return (ingest(spans: batch), batch.rejected, batch.errors)
+    }
+
     /// Queues points of one series; never blocks (see ``ingest(_:)``).
     @discardableResult
     public func ingest(series key: SeriesKey, timestamps: [Int64], values: [Double]) -> IngestResult {
@@ -189,7 +237,7 @@ public final class Engine: Sendable {
     public func flush() async throws {
         guard !stopped.load(ordering: .acquiring) else { throw StorageError.invalidArgument("flush after shutdown") }
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            queue.yield(.flush(continuation))
+            queue.yield(.flush(continuation, final: false))
         }
     }
 
@@ -201,7 +249,7 @@ public final class Engine: Sendable {
         var flushError: (any Error)?
         do {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                queue.yield(.flush(continuation))
+                queue.yield(.flush(continuation, final: true))
             }
         } catch {
             flushError = error
@@ -212,6 +260,21 @@ public final class Engine: Sendable {
         if let flushError { throw flushError }
         try store.close()
         logger.info("engine stopped", metadata: ["series": "\(store.statistics().seriesCount)"])
+    }
+}
+
+/// The two encodings of an OTLP/HTTP body.
+public enum OTLPFormat: Sendable {
+    case protobuf
+    case json
+}
+
+extension Engine {
+    /// The wall clock in Unix milliseconds (span windows close by it as well as by data time).
+    static func unixMilliseconds() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
     }
 }
 

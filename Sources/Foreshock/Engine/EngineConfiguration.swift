@@ -26,6 +26,8 @@ public struct EngineConfiguration: Codable, Sendable, Equatable {
     public var thresholds: [ThresholdRule] = []
     /// Anomaly events each async subscriber may have waiting before the oldest are dropped.
     public var subscriberBuffer = 1024
+    /// How spans become golden-signal series.
+    public var spans = SpanIngestConfiguration()
 
     public init() {}
 
@@ -56,6 +58,8 @@ public struct EngineConfiguration: Codable, Sendable, Equatable {
         try check(maxDetectedSeries >= 0, "maxDetectedSeries must not be negative")
         try check(flushInterval > 0 && flushInterval.isFinite, "flushInterval must be a positive number of seconds")
         try check(subscriberBuffer > 0, "subscriberBuffer must be positive")
+        try check(spans.windowMilliseconds >= 1000, "spans.windowMilliseconds must be at least 1000")
+        try check(spans.maxSeriesPerService > 0, "spans.maxSeriesPerService must be positive")
         do { try detector.validate() } catch { throw ConfigurationError(source: source, message: "detector: \(error)") }
         for (i, rule) in thresholds.enumerated() {
             try check((rule.above == nil) != (rule.below == nil), "thresholds[\(i)]: set exactly one of above and below")

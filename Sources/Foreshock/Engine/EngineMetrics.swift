@@ -4,6 +4,7 @@ import Metrics
 /// backend (Prometheus, StatsD, …) picks them up. Names follow Prometheus conventions.
 struct EngineMetrics: Sendable {
     let ingestedPoints = Counter(label: "foreshock_ingested_points_total")
+    let ingestedSpans = Counter(label: "foreshock_ingested_spans_total")
     let shedPoints = Counter(label: "foreshock_shed_points_total")
     let rejectedBatches = Counter(label: "foreshock_rejected_batches_total")
     let rejectedTooOld = Counter(label: "foreshock_rejected_too_old_points_total")

@@ -6,11 +6,15 @@ public struct SeriesPoints: Sendable {
     public var key: SeriesKey
     public var timestamps: [Int64]
     public var values: [Double]
+    /// Trace ids to attach to anomalies these points raise (span-derived series carry the
+    /// slowest and error spans of their window).
+    public var exemplarTraceIDs: [String]
 
-    public init(key: SeriesKey, timestamps: [Int64], values: [Double]) {
+    public init(key: SeriesKey, timestamps: [Int64], values: [Double], exemplarTraceIDs: [String] = []) {
         self.key = key
         self.timestamps = timestamps
         self.values = values
+        self.exemplarTraceIDs = exemplarTraceIDs
     }
 }
 
