@@ -192,15 +192,7 @@ public final class Engine: Sendable {
     ///   located errors); well-formed spans of a partly bad request are kept.
     /// - Throws: ``InputError`` when the body as a whole cannot be parsed.
     public func ingest(otlp body: [UInt8], format: OTLPFormat) throws(InputError) -> (result: IngestResult, rejectedSpans: Int, errors: [InputError]) {
-        let batch: SpanBatch
-        switch format {
-        case .protobuf:
-            var decoder = OTLPProtobufDecoder()
-            batch = try decoder.decode(body, source: "otlp")
-        case .json:
-            var decoder = OTLPJSONDecoder()
-            batch = try decoder.decode(body, source: "otlp")
-        }
+        let batch = try format.decode(body)
         return (ingest(spans: batch), batch.rejected, batch.errors)
     }
 
@@ -267,6 +259,19 @@ public final class Engine: Sendable {
 public enum OTLPFormat: Sendable {
     case protobuf
     case json
+
+    /// Decodes an `ExportTraceServiceRequest` body; malformed spans are rejected and counted in
+    /// the batch, a body that cannot be parsed at all throws.
+    public func decode(_ body: [UInt8]) throws(InputError) -> SpanBatch {
+        switch self {
+        case .protobuf:
+            var decoder = OTLPProtobufDecoder()
+            return try decoder.decode(body, source: "otlp")
+        case .json:
+            var decoder = OTLPJSONDecoder()
+            return try decoder.decode(body, source: "otlp")
+        }
+    }
 }
 
 extension Engine {
