@@ -54,6 +54,15 @@ let package = Package(
             path: "TelemetryBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "EngineBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Foreshock", package: "Foreshock"),
+            ],
+            path: "EngineBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
         // libzstd for the peer measurement (plain ZSTD_compress/ZSTD_decompress of raw columns).
         .systemLibrary(name: "CZstdPeer", path: "CZstdPeer", pkgConfig: "libzstd"),
     ]
