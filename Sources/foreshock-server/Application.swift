@@ -65,6 +65,16 @@ func makeApplication(engine: Engine, tokens: AccessTokens?, limits: ServerLimits
         }
         return try json(results)
     }
+    api.get("explain") { request, _ -> Response in
+        guard let from = try integer(request, "from"), let to = try integer(request, "to"), from <= to else {
+            throw HTTPError(.badRequest, message: "explain needs from <= to (the anomalous range, ms)")
+        }
+        let length = to - from
+        let baselineFrom = try integer(request, "baselineFrom") ?? (from - length - 1)
+        let baselineTo = try integer(request, "baselineTo") ?? (from - 1)
+        guard baselineFrom <= baselineTo else { throw HTTPError(.badRequest, message: "baselineFrom must be <= baselineTo") }
+        return try json(try engine.explain(matching: try matchers(request), anomaly: from...to, baseline: baselineFrom...baselineTo))
+    }
     api.get("anomalies") { request, _ -> Response in
         let state = request.uri.queryParameters.get("state") ?? "all"
         var anomalies: [Anomaly] = []

@@ -221,6 +221,15 @@ public final class Engine: Sendable {
     /// Up to the last 1000 closed incidents, oldest first.
     public func recentAnomalies() -> [Anomaly] { broadcaster.recentAnomalies }
 
+    // MARK: Queries
+
+    /// Which dimension split explains a deviation of the series matching `matchers` between
+    /// `baseline` and `anomaly` (ms ranges); see ``DeviationExplainer``.
+    public func explain(matching matchers: [LabelMatcher], anomaly: ClosedRange<Int64>,
+                        baseline: ClosedRange<Int64>) throws -> [DeviationExplainer.Explanation] {
+        try DeviationExplainer.explain(in: store, matching: matchers, anomaly: anomaly, baseline: baseline)
+    }
+
     // MARK: Lifecycle
 
     /// Returns once every point ingested before the call is stored durably and the detector
