@@ -28,32 +28,23 @@ let benchmarks: @Sendable () -> Void = {
         return blocks
     }
 
-    Benchmark("NAB encode blocks (8192 points, fast effort)",
-              configuration: .init(metrics: [.wallClock, .throughput, .custom("bytes per sample x1000", polarity: .prefersSmaller, useScalingFactor: false)])) { benchmark in
-        let encoder = try BlockEncoder(effort: .fast)
-        var bytes = 0
-        for _ in benchmark.scaledIterations {
-            let blocks = try encodeAll(encoder)
-            bytes = blocks.reduce(0) { $0 + $1.count }
-            blackHole(blocks)
+    /// Encodes the corpus with `effort`, reporting the bytes per sample of the blocks.
+    func encodeBenchmark(_ effort: EncodingEffort, maxIterations: Int) {
+        let metric = BenchmarkMetric.custom("bytes per sample x1000", polarity: .prefersSmaller, useScalingFactor: false)
+        Benchmark("NAB encode blocks (8192 points, \(effort) effort)",
+                  configuration: .init(metrics: [.wallClock, .throughput, metric], maxIterations: maxIterations)) { benchmark in
+            let encoder = try BlockEncoder(effort: effort)
+            var bytes = 0
+            for _ in benchmark.scaledIterations {
+                let blocks = try encodeAll(encoder)
+                bytes = blocks.reduce(0) { $0 + $1.count }
+                blackHole(blocks)
+            }
+            benchmark.measurement(metric, bytes * 1000 / max(1, corpus.sampleCount))
         }
-        benchmark.measurement(.custom("bytes per sample x1000", polarity: .prefersSmaller, useScalingFactor: false),
-                              bytes * 1000 / max(1, corpus.sampleCount))
     }
-
-    Benchmark("NAB encode blocks (8192 points, compact effort)",
-              configuration: .init(metrics: [.wallClock, .throughput, .custom("bytes per sample x1000", polarity: .prefersSmaller, useScalingFactor: false)],
-                                   maxIterations: 20)) { benchmark in
-        let encoder = try BlockEncoder(effort: .compact)
-        var bytes = 0
-        for _ in benchmark.scaledIterations {
-            let blocks = try encodeAll(encoder)
-            bytes = blocks.reduce(0) { $0 + $1.count }
-            blackHole(blocks)
-        }
-        benchmark.measurement(.custom("bytes per sample x1000", polarity: .prefersSmaller, useScalingFactor: false),
-                              bytes * 1000 / max(1, corpus.sampleCount))
-    }
+    encodeBenchmark(.fast, maxIterations: 200)
+    encodeBenchmark(.compact, maxIterations: 20)
 
     Benchmark("NAB decode blocks (8192 points)") { benchmark in
         let blocks = try encodeAll(try BlockEncoder(effort: .compact))

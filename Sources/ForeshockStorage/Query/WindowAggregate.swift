@@ -57,6 +57,19 @@ public struct ColumnReduction: Sendable, Equatable {
         self.minimum = minimum
         self.maximum = maximum
     }
+
+    /// Nothing reduced yet.
+    public static let empty = ColumnReduction(count: 0, sum: 0, minimum: .infinity, maximum: -.infinity)
+
+    /// Folds one value in (NaN is skipped).
+    @inlinable @inline(__always)
+    public mutating func add(_ v: Double) {
+        guard !v.isNaN else { return }
+        count += 1
+        sum += v
+        if v < minimum { minimum = v }
+        if v > maximum { maximum = v }
+    }
 }
 
 /// Aggregation kernels over decoded columns.
@@ -70,9 +83,7 @@ public enum Aggregation {
     @inlinable
     public static func reduce(_ values: UnsafeBufferPointer<Double>) -> ColumnReduction {
         let n = values.count
-        guard let base = UnsafeRawPointer(values.baseAddress) else {
-            return ColumnReduction(count: 0, sum: 0, minimum: .infinity, maximum: -.infinity)
-        }
+        guard let base = UnsafeRawPointer(values.baseAddress) else { return .empty }
         var sumA = SIMD8<Double>(), sumB = SIMD8<Double>()
         var countA = SIMD8<Int64>(), countB = SIMD8<Int64>()
         var minA = SIMD8<Double>(repeating: .infinity), minB = minA
@@ -99,13 +110,7 @@ public enum Aggregation {
         var result = ColumnReduction(count: Int((countA &+ countB).wrappedSum()), sum: (sumA + sumB).sum(),
                                      minimum: minA.min(), maximum: maxA.max())
         while i < n {
-            let v = values[i]
-            if !v.isNaN {
-                result.count += 1
-                result.sum += v
-                if v < result.minimum { result.minimum = v }
-                if v > result.maximum { result.maximum = v }
-            }
+            result.add(values[i])
             i += 1
         }
         return result
@@ -113,13 +118,8 @@ public enum Aggregation {
 
     /// The scalar reference for ``reduce(_:)``.
     public static func reduceScalar(_ values: UnsafeBufferPointer<Double>) -> ColumnReduction {
-        var result = ColumnReduction(count: 0, sum: 0, minimum: .infinity, maximum: -.infinity)
-        for v in values where !v.isNaN {
-            result.count += 1
-            result.sum += v
-            if v < result.minimum { result.minimum = v }
-            if v > result.maximum { result.maximum = v }
-        }
+        var result = ColumnReduction.empty
+        for v in values { result.add(v) }
         return result
     }
 
@@ -185,15 +185,8 @@ public enum Aggregation {
     @inline(__always)
     static func reduceRun(_ values: UnsafeBufferPointer<Double>, from: Int, to: Int) -> ColumnReduction {
         guard to - from >= 32, let base = UnsafeRawPointer(values.baseAddress) else {
-            var r = ColumnReduction(count: 0, sum: 0, minimum: .infinity, maximum: -.infinity)
-            for k in from..<to {
-                let v = values[k]
-                if v.isNaN { continue }
-                r.count += 1
-                r.sum += v
-                if v < r.minimum { r.minimum = v }
-                if v > r.maximum { r.maximum = v }
-            }
+            var r = ColumnReduction.empty
+            for k in from..<to { r.add(values[k]) }
             return r
         }
         var sum = SIMD4<Double>(), count = SIMD4<Int64>()
@@ -211,13 +204,7 @@ public enum Aggregation {
         }
         var r = ColumnReduction(count: Int(count.wrappedSum()), sum: sum.sum(), minimum: minimum.min(), maximum: maximum.max())
         while k < to {
-            let v = values[k]
-            if !v.isNaN {
-                r.count += 1
-                r.sum += v
-                if v < r.minimum { r.minimum = v }
-                if v > r.maximum { r.maximum = v }
-            }
+            r.add(values[k])
             k += 1
         }
         return r
