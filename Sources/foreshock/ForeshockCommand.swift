@@ -8,6 +8,6 @@ struct ForeshockCommand: ParsableCommand {
         discussion: """
             Exit codes: 0 success, 1 the command ran and found a problem, 2 bad input or usage.
             """,
-        subcommands: [ScoreCommand.self, IngestCommand.self, InspectCommand.self, QueryCommand.self]
+        subcommands: [ScoreCommand.self, GateCommand.self, ReportCommand.self, IngestCommand.self, InspectCommand.self, QueryCommand.self]
     )
 }

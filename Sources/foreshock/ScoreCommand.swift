@@ -68,31 +68,23 @@ struct ScoreCommand: ParsableCommand {
             }
             if let thresholdAbove { options.setThreshold(thresholdAbove, side: .above) }
             if let thresholdBelow { options.setThreshold(thresholdBelow, side: .below) }
-            let files = try FileImporter.discover(inputs)
-            guard !files.isEmpty else { throw CLIError("no CSV files in \(inputs.joined(separator: ", "))") }
             let progress = ProgressLine(enabled: !quiet && output != nil)
-            let singleOutputFile = output.map { !FileSystemCheck.isDirectory($0) && files.count == 1 && $0.hasSuffix(".csv") } ?? false
-            var incidents = 0
-            for (index, file) in files.enumerated() {
-                let series = try CSVSeriesReader.read(file: file.path)
-                for s in series {
-                    let scored = try SeriesScoring.score(s, source: file.name, options: options)
-                    incidents += scored.incidents.count
-                    if let output {
-                        let path = singleOutputFile ? output : outputPath(output, file.name, series: s.name, of: series.count)
-                        try AtomicFile.write(scored.csv(), to: path)
-                        if json { try AtomicFile.write(scored.jsonLines(), to: replacingExtension(path, "jsonl")) }
-                    } else if json {
-                        print(try scored.jsonLines(), terminator: "")
-                    } else if !quiet {
-                        for a in scored.incidents { print(IncidentLine(a, source: file.name).text) }
-                    }
+            let fileCount = try FileImporter.discover(inputs).count
+            let singleOutputFile = output.map { !FileSystemCheck.isDirectory($0) && fileCount == 1 && $0.hasSuffix(".csv") } ?? false
+            let summary = try SeriesScoring.scoreFiles(inputs, options: options, progress: { progress.update($0, $1, "files") }) { scored, seriesInFile in
+                if let output {
+                    let path = singleOutputFile ? output : outputPath(output, scored.source, series: scored.name, of: seriesInFile)
+                    try AtomicFile.write(scored.csv(), to: path)
+                    if json { try AtomicFile.write(scored.jsonLines(), to: replacingExtension(path, "jsonl")) }
+                } else if json {
+                    print(try scored.jsonLines(), terminator: "")
+                } else if !quiet {
+                    for a in scored.incidents { print(IncidentLine(a, source: scored.source).text) }
                 }
-                progress.update(index + 1, files.count, "files")
             }
             progress.finish()
             if !quiet && !json {
-                FileHandle.standardError.write(Data("foreshock: \(files.count) files scored, \(incidents) incidents\n".utf8))
+                FileHandle.standardError.write(Data("foreshock: \(summary.files) files scored, \(summary.incidents) incidents\n".utf8))
             }
         }
     }

@@ -229,7 +229,7 @@ public final class SpanMetricsAggregator {
             default: break
             }
         }
-        let isError = span.status == .error || (span.status == .unset && (httpStatus >= 500 || grpcStatus != 0))
+        let isError = Span.isEffectiveError(status: span.status, httpStatus: httpStatus, grpcStatus: grpcStatus)
         let status: SpanStatusCode = isError ? .error : span.status
         let seriesID = series(service: info.service, serviceHash: info.serviceHash, operation: span.name,
                               kind: span.kind, status: status, windowStart: start)
