@@ -65,6 +65,10 @@ func makeApplication(engine: Engine, tokens: AccessTokens?, limits: ServerLimits
         }
         return try json(results)
     }
+    router.group("").add(middleware: BearerAuthentication(tokens: tokens, scope: .read)).get("/") { _, _ -> Response in
+        Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
+                 body: .init(byteBuffer: ByteBuffer(string: try Dashboard.html(engine: engine))))
+    }
     api.get("explain") { request, _ -> Response in
         guard let from = try integer(request, "from"), let to = try integer(request, "to"), from <= to else {
             throw HTTPError(.badRequest, message: "explain needs from <= to (the anomalous range, ms)")

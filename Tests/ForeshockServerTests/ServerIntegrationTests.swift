@@ -115,6 +115,11 @@ import Testing
         }
         #expect(sawAnomaly, "no latency anomaly reported for the injected slow window")
 
+        let dashboard = try await Self.request(server.base + "/", token: Self.readToken)
+        #expect(dashboard.status == 200)
+        let page = String(decoding: dashboard.body, as: UTF8.self)
+        #expect(page.contains("<svg") && page.contains("span.duration.p99"), "dashboard lacks the anomalous series' chart")
+
         let quantile = try await Self.request(server.base + "/api/v1/query?match=service=checkout&quantile=0.5", token: Self.readToken)
         let answer = try JSONSerialization.jsonObject(with: quantile.body) as? [String: Any]
         let median = try #require(answer?["value"] as? Double)
@@ -137,6 +142,8 @@ import Testing
         #expect(try await Self.request(traces, method: "POST", token: Self.ingestToken, contentType: "application/json", body: Data("{\"resourceSpans\": [".utf8)).status == 400)
         #expect(try await Self.request(traces, method: "POST", token: Self.ingestToken, contentType: "text/plain", body: empty).status == 415)
         #expect(try await Self.request(server.base + "/healthz").status == 200)
+        #expect(try await Self.request(server.base + "/").status == 401)
+        #expect(try await Self.request(server.base + "/", token: Self.readToken).status == 200)
         #expect(server.stop() == 0)
     }
 }
