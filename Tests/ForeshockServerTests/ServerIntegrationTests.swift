@@ -36,8 +36,11 @@ import Testing
         let port: Int
         let dataDirectory: String
 
-        init(extraArguments: [String] = []) throws {
-            dataDirectory = NSTemporaryDirectory() + "foreshock-server-\(UUID().uuidString)"
+        let ownsData: Bool
+
+        init(extraArguments: [String] = [], dataDirectory existing: String? = nil) throws {
+            ownsData = existing == nil
+            dataDirectory = existing ?? NSTemporaryDirectory() + "foreshock-server-\(UUID().uuidString)"
             process.executableURL = URL(fileURLWithPath: try #require(ServerIntegrationTests.executable))
             process.arguments = ["--port", "0", "--data-dir", dataDirectory] + extraArguments
             process.environment = ["FORESHOCK_TOKENS": "\(ServerIntegrationTests.ingestToken):ingest;\(ServerIntegrationTests.readToken):read"]
@@ -71,7 +74,7 @@ import Testing
 
         deinit {
             if process.isRunning { process.terminate() }
-            try? FileManager.default.removeItem(atPath: dataDirectory)
+            if ownsData { try? FileManager.default.removeItem(atPath: dataDirectory) }
         }
     }
 
@@ -145,5 +148,35 @@ import Testing
         #expect(try await Self.request(server.base + "/").status == 401)
         #expect(try await Self.request(server.base + "/", token: Self.readToken).status == 200)
         #expect(server.stop() == 0)
+    }
+
+    /// What a 200 acknowledged survives a SIGTERM and a restart on the same data directory.
+    @Test(.enabled(if: executable != nil)) func acknowledgedSpansSurviveGracefulStopAndRestart() async throws {
+        let directory = NSTemporaryDirectory() + "foreshock-restart-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let start: Int64 = 1_767_225_600_000_000_000
+        var acknowledged = 0
+        do {
+            let server = try Server(dataDirectory: directory)
+            for request in 0..<20 {
+                var spans: [String] = []
+                for i in 0..<50 {
+                    let end = start + Int64(request) * 10_000_000_000 + Int64(i) * 100_000_000
+                    spans.append(#"{"traceId":"\#(String(format: "%032x", request * 100 + i + 1))","spanId":"\#(String(format: "%016x", i + 1))","name":"GET /cart","kind":2,"startTimeUnixNano":"\#(end - 20_000_000)","endTimeUnixNano":"\#(end)"}"#)
+                }
+                let body = #"{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"cart"}}]},"scopeSpans":[{"spans":[\#(spans.joined(separator: ","))]}]}]}"#
+                let reply = try await Self.request(server.base + "/v1/traces", method: "POST", token: Self.ingestToken,
+                                                   contentType: "application/json", body: Data(body.utf8))
+                if reply.status == 200 { acknowledged += 50 }
+            }
+            #expect(server.stop() == 0)
+        }
+        #expect(acknowledged == 1000)
+        let restarted = try Server(dataDirectory: directory)
+        let reply = try await Self.request(restarted.base + "/api/v1/query?match=__name__=span.count&match=service=cart", token: Self.readToken)
+        let results = try JSONSerialization.jsonObject(with: reply.body) as? [[String: Any]] ?? []
+        let counted = results.flatMap { ($0["points"] as? [[Double]]) ?? [] }.reduce(0) { $0 + Int($1[1]) }
+        #expect(counted == acknowledged)
+        #expect(restarted.stop() == 0)
     }
 }
