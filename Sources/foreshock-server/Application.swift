@@ -3,10 +3,12 @@ import Foreshock
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import Prometheus
 
-/// Request limits: a body, once decompressed, and spans per request.
+/// Request limits: idle connections, a body, once decompressed, and spans per request.
 struct ServerLimits: Sendable {
+    var idleTimeout: TimeAmount = .seconds(60)
     var maxBodyBytes = 4 << 20
     var maxDecompressedBytes = 32 << 20
     var maxSpansPerRequest = 100_000
@@ -101,7 +103,10 @@ func makeApplication(engine: Engine, tokens: AccessTokens?, limits: ServerLimits
                             try await writer.finish(nil)
                         })
     }
-    return Application(router: router, configuration: .init(address: .hostname(host, port: port)), logger: logger)
+    // Idle connections are closed after the timeout, so slow or stalled clients cannot hold
+    // connections (and their buffers) forever; bodies are bounded by limits.maxBodyBytes.
+    return Application(router: router, server: .http1(configuration: .init(idleTimeout: limits.idleTimeout)),
+                       configuration: .init(address: .hostname(host, port: port)), logger: logger)
 }
 
 /// `POST /v1/traces`: OTLP/HTTP, protobuf or JSON, optionally gzip-compressed.

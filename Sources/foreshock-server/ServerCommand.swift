@@ -3,6 +3,7 @@ import Foreshock
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import Metrics
 import Prometheus
 
@@ -53,6 +54,9 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Most spans in one request.")
     var maxSpansPerRequest = 100_000
 
+    @Option(name: .long, help: "Seconds before an idle connection is closed.")
+    var idleTimeout = 60
+
     func run() async throws {
         var logger = Logger(label: "foreshock-server")
         logger.logLevel = .info
@@ -68,7 +72,8 @@ struct ServerCommand: AsyncParsableCommand {
         if insecureNoAuth { logger.warning("serving WITHOUT authentication (--insecure-no-auth): anyone who can reach the port can read and write telemetry") }
 
         let engine = try Engine(configuration: configuration, logger: logger)
-        let limits = ServerLimits(maxBodyBytes: maxBodyBytes, maxDecompressedBytes: maxDecompressedBytes, maxSpansPerRequest: maxSpansPerRequest)
+        let limits = ServerLimits(idleTimeout: .seconds(Int64(idleTimeout)), maxBodyBytes: maxBodyBytes,
+                                  maxDecompressedBytes: maxDecompressedBytes, maxSpansPerRequest: maxSpansPerRequest)
         let app = makeApplication(engine: engine, tokens: insecureNoAuth ? nil : tokens, limits: limits, registry: registry,
                                   host: host, port: port, logger: logger)
         // runService stops accepting on SIGTERM/SIGINT and lets requests in flight finish;

@@ -131,7 +131,7 @@ import Testing
     }
 
     @Test(.enabled(if: executable != nil)) func authenticationLimitsAndGracefulShutdown() async throws {
-        let server = try Server(extraArguments: ["--max-body-bytes", "1000"])
+        let server = try Server(extraArguments: ["--max-body-bytes", "100000", "--max-decompressed-bytes", "1000000"])
         let traces = server.base + "/v1/traces"
         let empty = Data("{}".utf8)
         #expect(try await Self.request(traces, method: "POST", contentType: "application/json", body: empty).status == 401)
@@ -140,12 +140,30 @@ import Testing
         #expect(try await Self.request(traces, method: "POST", token: Self.ingestToken, contentType: "application/json", body: empty).status == 200)
         #expect(try await Self.request(server.base + "/api/v1/series", token: Self.ingestToken).status == 403)
         #expect(try await Self.request(server.base + "/api/v1/series", token: Self.readToken).status == 200)
-        let big = Data(repeating: 0x20, count: 5000)
+        let big = Data(repeating: 0x20, count: 200_000)
         #expect(try await Self.request(traces, method: "POST", token: Self.ingestToken, contentType: "application/json", body: big).status == 413)
         #expect(try await Self.request(traces, method: "POST", token: Self.ingestToken, contentType: "application/json", body: Data("{\"resourceSpans\": [".utf8)).status == 400)
         #expect(try await Self.request(traces, method: "POST", token: Self.ingestToken, contentType: "text/plain", body: empty).status == 415)
         #expect(try await Self.request(server.base + "/healthz").status == 200)
         #expect(try await Self.request(server.base + "/").status == 401)
+        // A gzip bomb: 40 MB of zeros in a few kilobytes stops at the decompressed-size cap.
+        let gzip = Process()
+        gzip.executableURL = URL(fileURLWithPath: "/bin/sh")
+        gzip.arguments = ["-c", "head -c 40000000 /dev/zero | gzip -c"]
+        let compressed = Pipe()
+        gzip.standardOutput = compressed
+        try gzip.run()
+        let bomb = compressed.fileHandleForReading.readDataToEndOfFile()
+        gzip.waitUntilExit()
+        var bombRequest = URLRequest(url: try #require(URL(string: traces)))
+        bombRequest.httpMethod = "POST"
+        bombRequest.setValue("Bearer \(Self.ingestToken)", forHTTPHeaderField: "Authorization")
+        bombRequest.setValue("application/x-protobuf", forHTTPHeaderField: "Content-Type")
+        bombRequest.setValue("gzip", forHTTPHeaderField: "Content-Encoding")
+        bombRequest.httpBody = bomb
+        let (_, bombResponse) = try await URLSession.shared.data(for: bombRequest)
+        #expect(bomb.count < 100_000, "the bomb must pass the body limit to test the decompression cap")
+        #expect((bombResponse as? HTTPURLResponse)?.statusCode == 413)
         #expect(try await Self.request(server.base + "/", token: Self.readToken).status == 200)
         #expect(server.stop() == 0)
     }
