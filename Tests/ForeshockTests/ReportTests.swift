@@ -2,7 +2,7 @@ import Foundation
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
-import Foreshock
+@testable import Foreshock
 import Testing
 
 /// Three days of 5-minute points with a daily cycle and noise; a spike at `spikeAt` and, if
@@ -155,4 +155,16 @@ private func pathData(_ svg: String, class name: String) -> String? {
     let rest = svg[start.upperBound...]
     guard let end = rest.firstIndex(of: "\"") else { return nil }
     return String(rest[..<end])
+}
+
+@Suite struct DashboardTests {
+    @Test func openIncidentsAreListedAtTheTopOfThePage() throws {
+        let anomaly = Anomaly(id: 1, series: SeriesRef(name: "span.duration.p99", labels: ["service": "a<b"]), time: 120_000, onset: 60_000,
+                              observed: 0.9, expected: 0.1, lower: 0.05, upper: 0.2, score: 0.97, severity: .critical, kind: .spike)
+        let page = Dashboard.insertOpenAnomalies([anomaly], into: "<html><body>\nrest</body></html>")
+        #expect(page.contains("Open now (1)"))
+        #expect(page.contains("a&lt;b"))
+        #expect(page.range(of: "Open now")!.lowerBound < page.range(of: "rest")!.lowerBound)
+        #expect(Dashboard.insertOpenAnomalies([], into: "<body>\n").contains("No open incidents."))
+    }
 }
