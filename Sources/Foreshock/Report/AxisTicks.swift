@@ -36,12 +36,15 @@ enum AxisTicks {
         86_400, 172_800, 604_800, 1_209_600, 2_592_000, 7_776_000, 15_552_000, 31_536_000,
     ].map { $0 * 1000 }
 
+    /// The largest candidate step (a year), used when the range is longer than `target` years.
+    private static let yearStep: Int64 = 31_536_000_000
+
     /// About `target` UTC-aligned times in `[start, end]` (ms) and their labels:
     /// `YYYY-MM-DD` for steps of a day or more, `MM-DD HH:MM` when the range spans days,
     /// `HH:MM` (or `HH:MM:SS` below a minute) otherwise.
     static func times(_ start: Int64, _ end: Int64, target: Int = 6) -> [(time: Int64, label: String)] {
         let span = max(1, end - start)
-        let step = timeSteps.first { span / $0 <= Int64(target) } ?? timeSteps.last!
+        let step = timeSteps.first { span / $0 <= Int64(target) } ?? yearStep
         var ticks: [(Int64, String)] = []
         var t = ceilDiv(start, step) * step
         let multiDay = floorDiv(start, 86_400_000) != floorDiv(end, 86_400_000)
