@@ -280,3 +280,33 @@ private func operations(_ records: [WindowMetrics]) -> [WindowMetrics] { records
     #expect(records.contains { $0.kind == .callEdge && $0.label("service") == "mobile_api" && $0.label("peer.service") == "spectre" })
     for record in records { for point in record.points() { #expect(point.value.isFinite) } }
 }
+
+/// A child from another service arriving after its parent's batch makes an edge labelled with
+/// the parent's service and name (read back from the parent's series, or kept aside when the
+/// parent went to an overflow series); once the parent's window is drained, it is a late edge.
+@Test func laterChildrenOfEarlierParentsMakeEdgesWithTheCallersNames() throws {
+    var configuration = SpanMetricsConfiguration()
+    configuration.maxSeriesPerService = 1
+    let aggregator = SpanMetricsAggregator(configuration: configuration)
+    let frontend = resource("frontend")
+    let backend = resource("backend")
+    // Parent 1 creates frontend's only series; parent 2 goes to frontend's overflow series.
+    aggregator.ingest([span(frontend, "call backend", id: 1, kind: .client, start: epoch, durationNanos: 50_000_000),
+                       span(frontend, "call cache", trace: 2, id: 1, kind: .client, start: epoch, durationNanos: 40_000_000)])
+    aggregator.ingest([span(backend, "GET /data", id: 5, parent: 1, start: epoch + 1_000_000, durationNanos: 10_000_000),
+                       span(backend, "GET /cached", trace: 2, id: 6, parent: 1, start: epoch + 1_000_000, durationNanos: 10_000_000)])
+    #expect(aggregator.statistics.edgesJoined == 2)
+    let records = aggregator.drainAll()
+    let edges = records.filter { $0.kind == .callEdge }.map { [$0.label("operation"), $0.label("peer.operation"), $0.label("service")] }
+    #expect(edges.count == 2)
+    #expect(edges.contains(["call backend", "GET /data", "frontend"]))
+    #expect(edges.contains(["call cache", "GET /cached", "frontend"]))
+    let client = try #require(operations(records).first { $0.label("operation") == "call backend" })
+    #expect(abs(client.selfSeconds - 0.04) < 1e-9)
+    // The parents' window is drained: a further child of another service is a late edge,
+    // one of the same service is not an edge at all.
+    // (The children end in the next window, still open.)
+    aggregator.ingest([span(backend, "GET /more", id: 7, parent: 1, start: epoch + 2_000_000, durationNanos: 10 * second),
+                       span(frontend, "log", id: 8, parent: 1, start: epoch + 2_000_000, durationNanos: 10 * second)])
+    #expect(aggregator.statistics.lateEdges == 1)
+}

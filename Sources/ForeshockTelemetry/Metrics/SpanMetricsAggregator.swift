@@ -74,6 +74,9 @@ public final class SpanMetricsAggregator {
 
     // Per-batch scratch, reused.
     private var dimensionScratch: [String]
+    /// The series-key hashes of ``dimensionScratch`` (resource values' hashes are computed once
+    /// per resource, so only dimensions set from span attributes are hashed per span).
+    private var dimensionHashes: [UInt64]
     private var spanSlot: [Int32] = []
     private var spanAccumulator: [Int32] = []
     private var spanWindowStart: [Int64] = []
@@ -82,6 +85,12 @@ public final class SpanMetricsAggregator {
 
     // Join buffers (direct-mapped).
     private var recent: [RecentSpan?]
+    /// Per slot of ``recent`` / ``orphans``: a 32-bit tag of the entry's join hash (0 = empty),
+    /// 4 bytes a slot so that the common miss is decided without loading the large entry.
+    private var recentTags: [UInt32]
+    /// Caller (service, name) of the ``recent`` slots holding spans of overflow series.
+    private var recentOverflowNames: [Int: (String, String)] = [:]
+    private var orphanTags: [UInt32]
     private var orphans: [OrphanChildren?]
     private let joinMask: Int
 
@@ -93,11 +102,14 @@ public final class SpanMetricsAggregator {
         self.classifier = KeyClassifier(dimensions: dimensions)
         self.prototypeSketch = DDSketch(relativeAccuracy: configuration.relativeAccuracy)
         self.dimensionScratch = Array(repeating: "", count: dimensions.count)
+        self.dimensionHashes = Array(repeating: Self.emptyDimensionHash, count: dimensions.count)
         var capacity = 1
         while capacity < max(16, configuration.joinBufferCapacity) { capacity <<= 1 }
         self.joinMask = capacity - 1
         self.recent = Array(repeating: nil, count: capacity)
         self.orphans = Array(repeating: nil, count: capacity)
+        self.recentTags = Array(repeating: 0, count: capacity)
+        self.orphanTags = Array(repeating: 0, count: capacity)
     }
 
     /// The number of series currently tracked (overflow series included).
@@ -123,6 +135,7 @@ public final class SpanMetricsAggregator {
             total += window.edges.count * (MemoryLayout<EdgeKey>.stride + MemoryLayout<EdgeAccumulator>.stride + 256)
         }
         total += (recent.capacity * MemoryLayout<RecentSpan?>.stride) + (orphans.capacity * MemoryLayout<OrphanChildren?>.stride)
+            + (recentTags.capacity + orphanTags.capacity) * 4
         return total
     }
 
@@ -141,8 +154,13 @@ public final class SpanMetricsAggregator {
         let n = spans.count
         guard n > 0 else { return }
         prepareScratch(n)
-        for i in 0..<n { assign(spans[i], index: i) }
-        joinCalls(spans)
+        // Spans are read in place through a pointer: copying a `Span` value costs a retain and a
+        // release per reference-counted field (name, attributes, resource, strings).
+        spans.withUnsafeBufferPointer { buffer in
+            let base = buffer.baseAddress!
+            for i in 0..<n { assign(base + i, index: i) }
+            joinCalls(buffer)
+        }
     }
 
     private func prepareScratch(_ n: Int) {
@@ -179,6 +197,13 @@ public final class SpanMetricsAggregator {
         return lastSlot
     }
 
+    /// The service hash of `resource` (usually the last resource seen).
+    @inline(__always)
+    private func lastServiceHash(_ resource: SpanResource) -> UInt64 {
+        if let lastResource, lastResource === resource { return lastInfo.serviceHash }
+        return Self.hash(resource.serviceName)
+    }
+
     private func resourceInfo(_ resource: SpanResource) -> ResourceInfo {
         if let lastResource, lastResource === resource { return lastInfo }
         let id = ObjectIdentifier(resource)
@@ -197,8 +222,8 @@ public final class SpanMetricsAggregator {
 
     /// Counts one span into its series and window (pass one of a batch).
     @inline(__always)
-    private func assign(_ span: Span, index: Int) {
-        let start = windowStart(endNanos: span.endNanos)
+    private func assign(_ span: UnsafePointer<Span>, index: Int) {
+        let start = windowStart(endNanos: span.pointee.endNanos)
         if start < watermark {
             statistics.lateSpans += 1
             return
@@ -207,18 +232,24 @@ public final class SpanMetricsAggregator {
             statistics.spansBeyondOpenWindows += 1
             return
         }
-        let info = resourceInfo(span.resource)
+        let info = resourceInfo(span.pointee.resource)
         let dimensionCount = dimensionScratch.count
-        for d in 0..<dimensionCount { dimensionScratch[d] = info.dimensions[d] }
+        for d in 0..<dimensionCount {
+            dimensionScratch[d] = info.dimensions[d]
+            dimensionHashes[d] = info.dimensionHashes[d]
+        }
         var httpStatus: Int64 = 0
         var grpcStatus: Int64 = 0
         var inputTokens: Int64 = 0
         var outputTokens: Int64 = 0
-        for attribute in span.attributes {
+        for attribute in span.pointee.attributes {
             let role = classifier.role(of: attribute.key)
             if role < 0 { continue }
             if role < dimensionCount {
-                if let text = attribute.value.labelText { dimensionScratch[role] = text }
+                if let text = attribute.value.labelText {
+                    dimensionHashes[role] = Self.dimensionHash(text)
+                    dimensionScratch[role] = text
+                }
                 continue
             }
             switch role - dimensionCount {
@@ -229,17 +260,17 @@ public final class SpanMetricsAggregator {
             default: break
             }
         }
-        let isError = Span.isEffectiveError(status: span.status, httpStatus: httpStatus, grpcStatus: grpcStatus)
-        let status: SpanStatusCode = isError ? .error : span.status
-        let seriesID = series(service: info.service, serviceHash: info.serviceHash, operation: span.name,
-                              kind: span.kind, status: status, windowStart: start)
+        let isError = Span.isEffectiveError(status: span.pointee.status, httpStatus: httpStatus, grpcStatus: grpcStatus)
+        let status: SpanStatusCode = isError ? .error : span.pointee.status
+        let seriesID = series(service: info.service, serviceHash: info.serviceHash, operation: span.pointee.name,
+                              kind: span.pointee.kind, status: status, windowStart: start)
         if entries[Int(seriesID)].overflow { statistics.overflowSpans += 1 }
         let accumulatorIndex = accumulator(seriesID, slot: slot)
-        let duration = span.durationNanos
+        let duration = span.pointee.durationNanos
         windows[slot].accumulators[Int(accumulatorIndex)].add(
             duration: duration, isError: isError, inputTokens: inputTokens, outputTokens: outputTokens)
         if windows[slot].accumulators[Int(accumulatorIndex)].wantsExemplar(duration: duration, isError: isError, limit: configuration.exemplarsPerSeries) {
-            let exemplar = makeExemplar(span, isError: isError)
+            let exemplar = makeExemplar(span.pointee, isError: isError)
             windows[slot].accumulators[Int(accumulatorIndex)].keep(exemplar, limit: configuration.exemplarsPerSeries)
         }
         if !info.utilization.isEmpty {
@@ -272,6 +303,14 @@ public final class SpanMetricsAggregator {
         return x
     }
 
+    static let emptyDimensionHash: UInt64 = 0x5555
+
+    /// A dimension value's contribution to a series hash.
+    @inline(__always)
+    static func dimensionHash(_ text: String) -> UInt64 {
+        text.isEmpty ? emptyDimensionHash : hash(text)
+    }
+
     @inline(__always)
     static func hash(_ text: String) -> UInt64 {
         var text = text
@@ -285,7 +324,7 @@ public final class SpanMetricsAggregator {
                         windowStart: Int64) -> Int32 {
         var h = Self.mix(serviceHash, Self.hash(operation))
         h = Self.mix(h, UInt64(kind.rawValue) << 8 | UInt64(status.rawValue))
-        for d in dimensionScratch { h = Self.mix(h, d.isEmpty ? 0x5555 : Self.hash(d)) }
+        for d in 0..<dimensionHashes.count { h = Self.mix(h, dimensionHashes[d]) }
         // Probe inline, reading fields in place (copying a whole entry costs a retain per field).
         let mask = table.count - 1
         var p = Int(truncatingIfNeeded: h) & mask
@@ -419,8 +458,14 @@ public final class SpanMetricsAggregator {
         mix(mix(trace.low, trace.high), span.value)
     }
 
+    /// The nonzero 32-bit tag of join hash `hash` kept in ``recentTags``/``orphanTags``.
+    @inline(__always)
+    private static func tag(_ hash: UInt64) -> UInt32 {
+        UInt32(truncatingIfNeeded: hash >> 32) | 1
+    }
+
     /// Pass two of a batch: in-batch parent links, then the join buffers; then self time.
-    private func joinCalls(_ spans: [Span]) {
+    private func joinCalls(_ spans: UnsafeBufferPointer<Span>) {
         let n = spans.count
         var capacity = 16
         while capacity < n * 2 { capacity <<= 1 }
@@ -443,13 +488,13 @@ public final class SpanMetricsAggregator {
         }
         // Children → parents.
         for i in 0..<n where spanAccumulator[i] >= 0 && !spans[i].parentSpanID.isZero {
-            let child = spans[i]
-            if let j = lookup(child.traceID, child.parentSpanID), j != i {
-                let parent = spans[j]
-                childNanos[j] &+= Self.overlap(child, parent.startNanos, parent.endNanos)
-                if parent.resource.serviceName != child.resource.serviceName {
+            let child = spans.baseAddress! + i
+            if let j = lookup(child.pointee.traceID, child.pointee.parentSpanID), j != i {
+                let parent = spans.baseAddress! + j
+                childNanos[j] &+= Self.overlap(child, parent.pointee.startNanos, parent.pointee.endNanos)
+                if parent.pointee.resource.serviceName != child.pointee.resource.serviceName {
                     recordEdge(caller: parent, callerError: isEffectiveError(j, spans), windowStart: spanWindowStart[j],
-                               calleeService: child.resource.serviceName, calleeOperation: child.name)
+                               calleeService: child.pointee.resource.serviceName, calleeOperation: child.pointee.name)
                 }
             } else if !joinRecent(child) {
                 rememberOrphan(child, windowStart: spanWindowStart[i])
@@ -457,24 +502,34 @@ public final class SpanMetricsAggregator {
         }
         // Parents meeting their earlier children; self time; remember for later children.
         for i in 0..<n where spanAccumulator[i] >= 0 {
-            let span = spans[i]
-            if !span.spanID.isZero { adoptOrphans(i, span, spans) }
-            let duration = span.durationNanos
+            let span = spans.baseAddress! + i
+            if !span.pointee.spanID.isZero { adoptOrphans(i, span, spans) }
+            let duration = span.pointee.durationNanos
             let selfNanos = max(0, duration - min(duration, childNanos[i]))
             let slot = Int(spanSlot[i])
             windows[slot].accumulators[Int(spanAccumulator[i])].selfNanos &+= selfNanos
-            if !span.spanID.isZero {
-                let key = Int(truncatingIfNeeded: Self.joinHash(span.traceID, span.spanID)) & joinMask
-                recent[key] = RecentSpan(traceID: span.traceID, spanID: span.spanID, service: span.resource.serviceName,
-                                         operation: span.name, startNanos: span.startNanos, endNanos: span.endNanos,
+            if !span.pointee.spanID.isZero {
+                let hash = Self.joinHash(span.pointee.traceID, span.pointee.spanID)
+                let key = Int(truncatingIfNeeded: hash) & joinMask
+                recentTags[key] = Self.tag(hash)
+                let seriesID = windows[slot].accumulators[Int(spanAccumulator[i])].seriesID
+                if entries[Int(seriesID)].overflow {
+                    recentOverflowNames[key] = (span.pointee.resource.serviceName, span.pointee.name)
+                } else if !recentOverflowNames.isEmpty {
+                    recentOverflowNames[key] = nil
+                }
+                recent[key] = RecentSpan(traceID: span.pointee.traceID, spanID: span.pointee.spanID,
+                                         serviceHash: entries[Int(seriesID)].overflow ? Self.hash(span.pointee.resource.serviceName)
+                                             : lastServiceHash(span.pointee.resource),
+                                         startNanos: span.pointee.startNanos, endNanos: span.pointee.endNanos,
                                          isError: isEffectiveError(i, spans), windowStart: spanWindowStart[i],
-                                         accumulator: spanAccumulator[i], remainingSelfNanos: selfNanos)
+                                         seriesID: seriesID, accumulator: spanAccumulator[i], remainingSelfNanos: selfNanos)
             }
         }
     }
 
     /// Whether span `i` of the batch was counted as an error (its series' status).
-    private func isEffectiveError(_ i: Int, _ spans: [Span]) -> Bool {
+    private func isEffectiveError(_ i: Int, _ spans: UnsafeBufferPointer<Span>) -> Bool {
         let slot = Int(spanSlot[i])
         let series = windows[slot].accumulators[Int(spanAccumulator[i])].seriesID
         return entries[Int(series)].status == .error || (entries[Int(series)].overflow && spans[i].status == .error)
@@ -482,8 +537,8 @@ public final class SpanMetricsAggregator {
 
     /// The part of `child`'s interval within `[start, end]`, in nanoseconds.
     @inline(__always)
-    private static func overlap(_ child: Span, _ start: Int64, _ end: Int64) -> Int64 {
-        max(0, min(child.endNanos, end) - max(child.startNanos, start))
+    private static func overlap(_ child: UnsafePointer<Span>, _ start: Int64, _ end: Int64) -> Int64 {
+        max(0, min(child.pointee.endNanos, end) - max(child.pointee.startNanos, start))
     }
 
     /// Whether `expiresFrom` (a window start) is too old to join.
@@ -494,9 +549,10 @@ public final class SpanMetricsAggregator {
     }
 
     /// Joins a child to a parent from an earlier batch; false when the parent is unknown.
-    private func joinRecent(_ child: Span) -> Bool {
-        let key = Int(truncatingIfNeeded: Self.joinHash(child.traceID, child.parentSpanID)) & joinMask
-        guard var parent = recent[key], parent.spanID == child.parentSpanID, parent.traceID == child.traceID,
+    private func joinRecent(_ child: UnsafePointer<Span>) -> Bool {
+        let hash = Self.joinHash(child.pointee.traceID, child.pointee.parentSpanID)
+        let key = Int(truncatingIfNeeded: hash) & joinMask
+        guard recentTags[key] == Self.tag(hash), var parent = recent[key], parent.spanID == child.pointee.parentSpanID, parent.traceID == child.pointee.traceID,
               !expired(parent.windowStart) else { return false }
         let reduction = min(parent.remainingSelfNanos, Self.overlap(child, parent.startNanos, parent.endNanos))
         if reduction > 0, let slot = openSlot(parent.windowStart) {
@@ -504,44 +560,61 @@ public final class SpanMetricsAggregator {
             parent.remainingSelfNanos -= reduction
             recent[key] = parent
         }
-        if parent.service != child.resource.serviceName {
-            recordEdge(callerService: parent.service, callerOperation: parent.operation,
-                       durationNanos: parent.endNanos - parent.startNanos, callerError: parent.isError,
-                       windowStart: parent.windowStart, calleeService: child.resource.serviceName, calleeOperation: child.name)
+        let childService = child.pointee.resource.serviceName
+        if openSlot(parent.windowStart) != nil {
+            // The parent's window is open, so its series is live (a series is released only
+            // when idle in every open window) and holds the parent's service and name, except
+            // for an overflow series, whose span's names are kept aside.
+            let names = entries[Int(parent.seriesID)].overflow
+                ? (recentOverflowNames[key] ?? ("", ""))
+                : (entries[Int(parent.seriesID)].service, entries[Int(parent.seriesID)].operation)
+            if names.0 != childService {
+                recordEdge(callerService: names.0, callerOperation: names.1,
+                           durationNanos: parent.endNanos - parent.startNanos, callerError: parent.isError,
+                           windowStart: parent.windowStart, calleeService: childService, calleeOperation: child.pointee.name)
+            }
+        } else if parent.serviceHash != Self.hash(childService) {
+            statistics.lateEdges += 1
         }
         return true
     }
 
-    private func rememberOrphan(_ child: Span, windowStart: Int64) {
-        let key = Int(truncatingIfNeeded: Self.joinHash(child.traceID, child.parentSpanID)) & joinMask
-        let callee = OrphanChildren.Callee(service: child.resource.serviceName, operation: child.name)
-        if var entry = orphans[key], entry.parentID == child.parentSpanID, entry.traceID == child.traceID, !expired(entry.windowStart) {
-            entry.childNanos &+= child.durationNanos
-            entry.earliestStart = min(entry.earliestStart, child.startNanos)
-            entry.latestEnd = max(entry.latestEnd, child.endNanos)
+    private func rememberOrphan(_ child: UnsafePointer<Span>, windowStart: Int64) {
+        let hash = Self.joinHash(child.pointee.traceID, child.pointee.parentSpanID)
+        let key = Int(truncatingIfNeeded: hash) & joinMask
+        let tag = Self.tag(hash)
+        let callee = OrphanChildren.Callee(service: child.pointee.resource.serviceName, operation: child.pointee.name)
+        if orphanTags[key] == tag, var entry = orphans[key], entry.parentID == child.pointee.parentSpanID, entry.traceID == child.pointee.traceID, !expired(entry.windowStart) {
+            entry.childNanos &+= child.pointee.durationNanos
+            entry.earliestStart = min(entry.earliestStart, child.pointee.startNanos)
+            entry.latestEnd = max(entry.latestEnd, child.pointee.endNanos)
             entry.count += 1
             if entry.callees.count < OrphanChildren.maxCallees, !entry.callees.contains(callee) { entry.callees.append(callee) }
             entry.windowStart = max(entry.windowStart, windowStart)
             orphans[key] = entry
             return
         }
-        if let lost = orphans[key] { statistics.unmatchedChildren += lost.count }
-        orphans[key] = OrphanChildren(traceID: child.traceID, parentID: child.parentSpanID, windowStart: windowStart,
-                                      childNanos: child.durationNanos, earliestStart: child.startNanos,
-                                      latestEnd: child.endNanos, count: 1, callees: [callee])
+        if orphanTags[key] != 0, let lost = orphans[key] { statistics.unmatchedChildren += lost.count }
+        orphanTags[key] = tag
+        orphans[key] = OrphanChildren(traceID: child.pointee.traceID, parentID: child.pointee.parentSpanID, windowStart: windowStart,
+                                      childNanos: child.pointee.durationNanos, earliestStart: child.pointee.startNanos,
+                                      latestEnd: child.pointee.endNanos, count: 1, callees: [callee])
     }
 
-    private func adoptOrphans(_ i: Int, _ parent: Span, _ spans: [Span]) {
-        let key = Int(truncatingIfNeeded: Self.joinHash(parent.traceID, parent.spanID)) & joinMask
-        guard let entry = orphans[key], entry.parentID == parent.spanID, entry.traceID == parent.traceID else { return }
+    private func adoptOrphans(_ i: Int, _ parent: UnsafePointer<Span>, _ spans: UnsafeBufferPointer<Span>) {
+        let hash = Self.joinHash(parent.pointee.traceID, parent.pointee.spanID)
+        let key = Int(truncatingIfNeeded: hash) & joinMask
+        guard orphanTags[key] == Self.tag(hash), let entry = orphans[key], entry.parentID == parent.pointee.spanID,
+              entry.traceID == parent.pointee.traceID else { return }
         orphans[key] = nil
+        orphanTags[key] = 0
         if expired(entry.windowStart) {
             statistics.unmatchedChildren += entry.count
             return
         }
-        let within = max(0, min(entry.latestEnd, parent.endNanos) - max(entry.earliestStart, parent.startNanos))
+        let within = max(0, min(entry.latestEnd, parent.pointee.endNanos) - max(entry.earliestStart, parent.pointee.startNanos))
         childNanos[i] &+= min(entry.childNanos, within)
-        for callee in entry.callees where callee.service != parent.resource.serviceName {
+        for callee in entry.callees where callee.service != parent.pointee.resource.serviceName {
             recordEdge(caller: parent, callerError: isEffectiveError(i, spans), windowStart: spanWindowStart[i],
                        calleeService: callee.service, calleeOperation: callee.operation)
         }
@@ -553,8 +626,8 @@ public final class SpanMetricsAggregator {
         return windows.firstIndex { $0.start == start }
     }
 
-    private func recordEdge(caller: Span, callerError: Bool, windowStart: Int64, calleeService: String, calleeOperation: String) {
-        recordEdge(callerService: caller.resource.serviceName, callerOperation: caller.name, durationNanos: caller.durationNanos,
+    private func recordEdge(caller: UnsafePointer<Span>, callerError: Bool, windowStart: Int64, calleeService: String, calleeOperation: String) {
+        recordEdge(callerService: caller.pointee.resource.serviceName, callerOperation: caller.pointee.name, durationNanos: caller.pointee.durationNanos,
                    callerError: callerError, windowStart: windowStart, calleeService: calleeService, calleeOperation: calleeOperation)
     }
 
@@ -674,13 +747,16 @@ public final class SpanMetricsAggregator {
 
 // MARK: - Internal state
 
-/// Resource-level facts reused by every span of the resource.
-struct ResourceInfo {
-    var service: String
-    var serviceHash: UInt64
+/// Resource-level facts reused by every span of the resource (a class: handing it to the
+/// per-span path costs one retain, not one per field).
+final class ResourceInfo: Sendable {
+    let service: String
+    let serviceHash: UInt64
     /// Per configured dimension: the resource's value, or "".
-    var dimensions: [String]
-    var utilization: [(String, Double)]
+    let dimensions: [String]
+    /// ``SpanMetricsAggregator/dimensionHash(_:)`` of each of ``dimensions``.
+    let dimensionHashes: [UInt64]
+    let utilization: [(String, Double)]
 
     static let empty = ResourceInfo(service: "", serviceHash: 0, dimensions: [], utilization: [])
 
@@ -688,6 +764,7 @@ struct ResourceInfo {
         self.service = service
         self.serviceHash = serviceHash
         self.dimensions = dimensions
+        self.dimensionHashes = dimensions.map(SpanMetricsAggregator.dimensionHash)
         self.utilization = utilization
     }
 
@@ -695,6 +772,7 @@ struct ResourceInfo {
         service = resource.serviceName
         serviceHash = SpanMetricsAggregator.hash(resource.serviceName)
         dimensions = keys.map { resource.attribute($0)?.labelText ?? "" }
+        dimensionHashes = dimensions.map(SpanMetricsAggregator.dimensionHash)
         utilization = utilizationKeys.compactMap { key in
             switch resource.attribute(key) {
             case let .double(value)?: value.isFinite ? (key, value) : nil
@@ -857,15 +935,20 @@ struct WindowState {
 }
 
 /// A span remembered for children that arrive in later batches.
+///
+/// Plain data (no strings), so that overwriting a slot of the 64 Ki-slot buffer neither loads
+/// the old entry to release its strings nor retains new ones: the caller's service and name are
+/// read from its series (live while its window is open; overflow series' names are kept in
+/// `recentOverflowNames`), and the service hash decides late edges once the window is closed.
 struct RecentSpan {
     var traceID: TraceID
     var spanID: SpanID
-    var service: String
-    var operation: String
+    var serviceHash: UInt64
     var startNanos: Int64
     var endNanos: Int64
     var isError: Bool
     var windowStart: Int64
+    var seriesID: Int32
     var accumulator: Int32
     var remainingSelfNanos: Int64
 }

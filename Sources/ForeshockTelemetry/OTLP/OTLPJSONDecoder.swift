@@ -19,11 +19,11 @@
 /// thread-safe.
 public struct OTLPJSONDecoder {
     var interner = StringInterner()
-    var scratch: [SpanAttribute] = []
+    /// The attribute count of the previous top-level attribute list: the capacity reserved for
+    /// the next one, built in place (a scratch array copied out retained and released every string).
+    var attributeCapacityHint = 8
 
-    public init() {
-        scratch.reserveCapacity(64)
-    }
+    public init() {}
 
     /// Decodes one JSON document.
     ///
@@ -341,16 +341,15 @@ public struct OTLPJSONDecoder {
     private mutating func decodeAttributes(_ s: inout JSONScanner, _ problem: inout JSONError?, depth: Int) throws(JSONError) -> [SpanAttribute] {
         if s.consumeNull() { return [] }
         try s.beginArray("attributes")
-        scratch.removeAll(keepingCapacity: true)
         var result: [SpanAttribute] = []
+        if depth == 0 { result.reserveCapacity(attributeCapacityHint) }
         var index = 0
         while try s.nextElement() {
-            if let attribute = try decodeKeyValue(&s, &problem, depth: depth, index: index) {
-                if depth == 0 { scratch.append(attribute) } else { result.append(attribute) }
-            }
+            if let attribute = try decodeKeyValue(&s, &problem, depth: depth, index: index) { result.append(attribute) }
             index += 1
         }
-        return depth == 0 ? Array(scratch) : result
+        if depth == 0 { attributeCapacityHint = result.count }
+        return result
     }
 
     private mutating func decodeKeyValue(_ s: inout JSONScanner, _ problem: inout JSONError?, depth: Int, index: Int) throws(JSONError) -> SpanAttribute? {

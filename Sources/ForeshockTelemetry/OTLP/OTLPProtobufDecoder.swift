@@ -27,6 +27,9 @@
 public struct OTLPProtobufDecoder {
     var interner = StringInterner()
     var scratch: [SpanAttribute] = []
+    /// The attribute count of the previous span: the capacity reserved for the next one's
+    /// array, built in place (copying from a scratch array retained and released every string).
+    var attributeCapacityHint = 8
 
     public init() {
         scratch.reserveCapacity(64)
@@ -174,7 +177,8 @@ public struct OTLPProtobufDecoder {
         var end: UInt64 = 0
         var status = SpanStatusCode.unset
         var statusMessage = ""
-        scratch.removeAll(keepingCapacity: true)
+        var attributes: [SpanAttribute] = []
+        attributes.reserveCapacity(attributeCapacityHint)
         var field: UInt64 = 0
         do throws(ProtoWireError) {
             while let (number, wireType) = try reader.nextField() {
@@ -218,7 +222,7 @@ public struct OTLPProtobufDecoder {
                 case 9:
                     try reader.expect(wireType, .lengthDelimited, field: "")
                     let sub = try reader.readLengthDelimited()
-                    if let attribute = try decodeKeyValue(bytes, sub, depth: 0) { scratch.append(attribute) }
+                    if let attribute = try decodeKeyValue(bytes, sub, depth: 0) { attributes.append(attribute) }
                 case 15:
                     try reader.expect(wireType, .lengthDelimited, field: "")
                     var sub = ProtoReader(bytes, range: try reader.readLengthDelimited())
@@ -250,9 +254,10 @@ public struct OTLPProtobufDecoder {
             throw ProtoWireError(offset: range.lowerBound,
                                  message: "endTimeUnixNano: \(end) before startTimeUnixNano \(start) (or start is 0)")
         }
+        attributeCapacityHint = attributes.count
         return Span(traceID: traceID, spanID: spanID, parentSpanID: parentID, name: name, kind: kind,
                     startNanos: Int64(start), endNanos: Int64(end), status: status, statusMessage: statusMessage,
-                    attributes: Array(scratch), resource: resource, scopeName: scopeName)
+                    attributes: attributes, resource: resource, scopeName: scopeName)
     }
 
     /// The OTLP JSON name of span field `number`, for messages.

@@ -57,19 +57,47 @@ public struct SpanBatch: Sendable {
 /// repeated values of a stream (attribute keys, span names, `GET`, model names) share one
 /// storage instead of allocating a string per occurrence.
 ///
-/// Each of ``slotCount`` slots holds the last string hashed to it; a miss replaces it. Strings
+/// Each of ``slotCount`` slots holds a string hashed to it; a miss replaces it when the slot is
+/// empty or the same string missed there last time (so one-off values do not evict repeated
+/// ones). Strings
 /// longer than ``maxLength`` bytes are not cached (URLs and messages rarely repeat).
 /// Memory is bounded by `slotCount × maxLength`.
 struct StringInterner {
     static let slotCount = 4096
     static let maxLength = 96
 
-    private var hashes: [UInt64]
-    private var strings: [String]
+    /// The slots, in manually managed buffers: reading a slot through a pointer compares and
+    /// returns the cached string without copying it first (an array element read costs a
+    /// retain and release of the string per lookup, the largest cost of decoding).
+    private final class Storage {
+        let hashes: UnsafeMutablePointer<UInt64>
+        /// Per slot, the hash of the last string that missed it (admission: a string replaces
+        /// an occupied slot only when seen twice in a row there, so one-off values such as URL
+        /// paths with ids neither evict repeated ones nor pay for a store and release).
+        let candidates: UnsafeMutablePointer<UInt64>
+        let strings: UnsafeMutablePointer<String>
+
+        init() {
+            hashes = .allocate(capacity: StringInterner.slotCount)
+            hashes.initialize(repeating: 0, count: StringInterner.slotCount)
+            candidates = .allocate(capacity: StringInterner.slotCount)
+            candidates.initialize(repeating: 0, count: StringInterner.slotCount)
+            strings = .allocate(capacity: StringInterner.slotCount)
+            strings.initialize(repeating: "", count: StringInterner.slotCount)
+        }
+
+        deinit {
+            strings.deinitialize(count: StringInterner.slotCount)
+            strings.deallocate()
+            hashes.deallocate()
+            candidates.deallocate()
+        }
+    }
+
+    private var storage: Storage
 
     init() {
-        hashes = Array(repeating: 0, count: Self.slotCount)
-        strings = Array(repeating: "", count: Self.slotCount)
+        storage = Storage()
     }
 
     /// A string with the UTF-8 content of `bytes` (invalid sequences replaced by U+FFFD).
@@ -78,12 +106,19 @@ struct StringInterner {
         let count = bytes.count
         if count == 0 { return "" }
         if count > Self.maxLength { return String(decoding: bytes, as: UTF8.self) }
+        // A copied interner (a copied decoder) starts its own cache rather than share one.
+        if !isKnownUniquelyReferenced(&storage) { storage = Storage() }
         let hash = Self.hash(bytes) | 1
         let slot = Int(truncatingIfNeeded: hash >> 52) & (Self.slotCount - 1)
-        if hashes[slot] == hash, Self.equal(strings[slot], bytes) { return strings[slot] }
+        let strings = storage.strings
+        if storage.hashes[slot] == hash, Self.equal(&strings[slot], bytes) { return strings[slot] }
         let made = String(decoding: bytes, as: UTF8.self)
-        hashes[slot] = hash
-        strings[slot] = made
+        if storage.hashes[slot] == 0 || storage.candidates[slot] == hash {
+            storage.hashes[slot] = hash
+            strings[slot] = made
+        } else {
+            storage.candidates[slot] = hash
+        }
         return made
     }
 
@@ -114,9 +149,8 @@ struct StringInterner {
     }
 
     @inline(__always)
-    static func equal(_ string: String, _ bytes: UnsafeRawBufferPointer) -> Bool {
-        var string = string
-        return string.withUTF8 { utf8 in
+    static func equal(_ string: inout String, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        string.withUTF8 { utf8 in
             utf8.count == bytes.count && (utf8.count == 0 || memcmpEqual(utf8.baseAddress!, bytes.baseAddress!, utf8.count))
         }
     }
