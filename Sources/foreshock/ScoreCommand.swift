@@ -30,7 +30,7 @@ struct ScoreCommand: ParsableCommand {
     @Option(name: .long, help: "Output file (one input series) or directory.")
     var output: String?
 
-    @Option(help: "Input format: auto or csv (trace and Prometheus exports come with span ingest).")
+    @Option(help: "Input format: auto, csv, prometheus, otlp-json, otlp-proto, jaeger or zipkin (trace exports become golden-signal series first).")
     var format: String = "auto"
 
     @Option(name: .customLong("threshold-above"), help: "Static threshold: warn before values rise above it.")
@@ -50,8 +50,8 @@ struct ScoreCommand: ParsableCommand {
     var quiet = false
 
     func validate() throws {
-        guard ["auto", "csv"].contains(format) else {
-            throw ValidationError("--format \(format) is not supported yet: use auto or csv")
+        guard format == "auto" || SeriesFormat(rawValue: format) != nil else {
+            throw ValidationError("--format \(format): expected auto, " + SeriesFormat.allCases.map(\.rawValue).joined(separator: ", "))
         }
         if thresholdAbove != nil && thresholdBelow != nil {
             throw ValidationError("give --threshold-above or --threshold-below, not both")
@@ -71,9 +71,9 @@ struct ScoreCommand: ParsableCommand {
             let progress = ProgressLine(enabled: !quiet && output != nil)
             let fileCount = try FileImporter.discover(inputs).count
             let singleOutputFile = output.map { !FileSystemCheck.isDirectory($0) && fileCount == 1 && $0.hasSuffix(".csv") } ?? false
-            let summary = try SeriesScoring.scoreFiles(inputs, options: options, progress: { progress.update($0, $1, "files") }) { scored, seriesInFile in
+            let summary = try SeriesScoring.scoreFiles(inputs, options: options, format: try SeriesFormat.parse(format), progress: { progress.update($0, $1, "files") }) { scored, seriesInFile in
                 if let output {
-                    let path = singleOutputFile ? output : outputPath(output, scored.source, series: scored.name, of: seriesInFile)
+                    let path = singleOutputFile ? output : outputPath(output, scored.source, series: scored.identifier, of: seriesInFile)
                     try AtomicFile.write(scored.csv(), to: path)
                     if json { try AtomicFile.write(scored.jsonLines(), to: replacingExtension(path, "jsonl")) }
                 } else if json {
@@ -93,7 +93,7 @@ struct ScoreCommand: ParsableCommand {
     private func outputPath(_ directory: String, _ relative: String, series: String, of count: Int) -> String {
         let base = directory + "/" + relative
         guard count > 1 else { return base }
-        let safe = String(series.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
+        let safe = String(series.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "_" })
         let stem = base.hasSuffix(".csv") ? String(base.dropLast(4)) : base
         return stem + "__" + safe + ".csv"
     }
@@ -110,7 +110,7 @@ struct IncidentLine {
     init(_ a: Anomaly, source: String) {
         let from = TimestampFormatter.string(milliseconds: a.onset)
         let to = TimestampFormatter.string(milliseconds: a.time)
-        var line = "\(source) [\(a.series.name)] \(a.kind.rawValue) \(a.severity.rawValue) \(from) .. \(to)"
+        var line = "\(source) [\(a.series)] \(a.kind.rawValue) \(a.severity.rawValue) \(from) .. \(to)"
         line += "  observed \(format(a.observed)) expected \(format(a.expected)) (band \(format(a.lower))..\(format(a.upper))) score \(String(format: "%.3f", a.score))"
         if let lead = a.leadTime { line += "  breach expected in \(lead / 60_000) min" }
         text = line

@@ -119,3 +119,33 @@ import Testing
         #expect(both.status != 0)
     }
 }
+
+@Suite struct CLIFormatTests {
+    static let formats = CLITests.repositoryRoot + "/../shared/formats"
+
+    @Test(.enabled(if: CLITests.executable != nil)) func scoreAndIngestReadPrometheusAndTraceExports() throws {
+        let out = CLITests.temporary("formats")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let prometheus = try CLITests.run(["score", "--quiet", Self.formats + "/prometheus-query-range-json", "--output", out + "/prom"])
+        #expect(prometheus.status == 0, "\(prometheus.stderr)")
+        // Two `up` series (job=prometheus, job=node): two outputs, not one overwritten.
+        let promFiles = try FileManager.default.contentsOfDirectory(atPath: out + "/prom")
+        #expect(promFiles.filter { $0.hasSuffix(".csv") }.count == 2)
+
+        let traces = try CLITests.run(["score", "--quiet", Self.formats + "/zipkin-v2-json", "--output", out + "/zipkin"])
+        #expect(traces.status == 0, "\(traces.stderr)")
+        let traceFiles = try FileManager.default.contentsOfDirectory(atPath: out + "/zipkin")
+        #expect(traceFiles.contains { $0.contains("span.count") })
+
+        let ingest = try CLITests.run(["ingest", "--data-dir", out + "/store", Self.formats + "/jaeger-json", Self.formats + "/prometheus-query-range-json"])
+        #expect(ingest.status == 0, "\(ingest.stderr)")
+        let list = try CLITests.run(["query", "--data-dir", out + "/store", "--list", "--match", "__name__=up"])
+        #expect(list.stdout.split(separator: "\n").count == 2)
+        #expect(list.stdout.contains("job=\"node\""))
+
+        let wrong = try CLITests.run(["score", "--format", "prometheus", CLITests.repositoryRoot + "/Datasets/samples/checkout_latency_p99_ms.csv"])
+        #expect(wrong.status == 2 && wrong.stderr.contains("not valid JSON"))
+        let unknown = try CLITests.run(["score", "--format", "parquet", "x.csv"])
+        #expect(unknown.status != 0)
+    }
+}

@@ -3,10 +3,11 @@ import ForeshockTelemetry
 
 /// Loads time-series files into a ``Store``: the library side of `foreshock ingest`.
 ///
-/// Each value column of each file becomes one series named after the column, labelled with
+/// Each series of each file (a CSV value column, a Prometheus result, a span-derived golden
+/// signal; see ``SeriesSource``) becomes one store series with its name and labels plus
 /// `source` = the file's path relative to the input it was found under (so the same corpus
 /// ingested from another folder gets the same keys). Directories are walked recursively in
-/// sorted order; supported files: `.csv` (see ``CSVSeriesReader``).
+/// sorted order; supported files: `.csv`, `.json`, `.jsonl`, `.pb`.
 public enum FileImporter {
     /// What an import did.
     public struct Report: Sendable, Equatable {
@@ -34,17 +35,17 @@ public enum FileImporter {
         return found
     }
 
-    public static func isSupported(_ path: String) -> Bool { path.lowercased().hasSuffix(".csv") }
+    public static func isSupported(_ path: String) -> Bool { SeriesSource.isSupported(path) }
 
     /// Reads every supported file under `inputs` and appends it to `store`.
     /// - Parameter progress: called after each file with (files done, files total).
-    public static func load(_ inputs: [String], into store: Store,
+    public static func load(_ inputs: [String], into store: Store, format: SeriesFormat? = nil,
                             progress: (Int, Int) -> Void = { _, _ in }) throws -> Report {
         var report = Report()
         let files = try discover(inputs)
         for (index, file) in files.enumerated() {
-            for series in try CSVSeriesReader.read(file: file.path) {
-                let key = try SeriesKey(name: series.name, labels: [Label("source", file.name)])
+            for series in try SeriesSource.read(path: file.path, format: format) {
+                let key = try SeriesKey(name: series.name, labels: series.labels.map { Label($0.key, $0.value) } + [Label("source", file.name)])
                 report.append += try store.append(series: key, timestamps: series.timestamps, values: series.values)
                 report.series += 1
                 report.points += series.timestamps.count

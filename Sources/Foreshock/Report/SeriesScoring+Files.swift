@@ -19,7 +19,7 @@ extension SeriesScoring {
     /// - Throws: ``InputError`` for a missing input, no CSV file at all, or an unreadable CSV;
     ///   ``DetectionError`` for an invalid configuration; whatever `each` throws.
     /// - Complexity: O(points); one series is held at a time (plus what `each` keeps).
-    public static func scoreFiles(_ inputs: [String], options: Options = Options(),
+    public static func scoreFiles(_ inputs: [String], options: Options = Options(), format: SeriesFormat? = nil,
                                   progress: (Int, Int) -> Void = { _, _ in },
                                   each: (_ series: ScoredSeries, _ seriesInFile: Int) throws -> Void) throws -> FilesSummary {
         let files = try FileImporter.discover(inputs)
@@ -28,7 +28,7 @@ extension SeriesScoring {
         }
         var summary = FilesSummary()
         for (index, file) in files.enumerated() {
-            let all = try CSVSeriesReader.read(file: file.path)
+            let all = try SeriesSource.read(path: file.path, format: format)
             for series in all {
                 let scored = try score(series, source: file.name, options: options)
                 summary.series += 1

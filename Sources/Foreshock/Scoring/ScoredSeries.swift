@@ -6,10 +6,17 @@ public struct ScoredSeries: Sendable {
     /// Where the series came from (a file path relative to its input) and its column name.
     public var source: String
     public var name: String
+    /// The series' labels besides its name (empty for CSV columns).
+    public var labels: [String: String] = [:]
     public var points: [PointScore]
     /// Incident events in time order (one `opened` and one `closed` per incident; incidents
     /// still open at the end of the data are closed then).
     public var events: [AnomalyEvent]
+
+    /// `name{a="1",b="2"}` with labels sorted, or just the name.
+    public var identifier: String {
+        labels.isEmpty ? name : name + "{" + labels.sorted { $0.key < $1.key }.map { "\($0.key)=\"\($0.value)\"" }.joined(separator: ",") + "}"
+    }
 
     /// The incidents, each as its final (`closed`) snapshot.
     public var incidents: [Anomaly] {

@@ -23,11 +23,11 @@ public enum SeriesScoring {
     /// Scores one series.
     /// - Throws: ``DetectionError`` if the configuration is invalid.
     public static func score(_ series: NamedSeries, source: String, options: Options = Options()) throws -> ScoredSeries {
-        var detector = try SeriesDetector(series: SeriesRef(name: series.name, labels: ["source": source]),
+        var detector = try SeriesDetector(series: SeriesRef(name: series.name, labels: series.labels.merging(["source": source]) { $1 }),
                                           configuration: options.detector)
         let points = try detector.score(timestamps: series.timestamps, values: series.values)
         var events = points.compactMap(\.event)
         if let last = detector.flush() { events.append(last) }
-        return ScoredSeries(source: source, name: series.name, points: points, events: events)
+        return ScoredSeries(source: source, name: series.name, labels: series.labels, points: points, events: events)
     }
 }

@@ -13,11 +13,15 @@ public struct NamedSeries: Sendable, Equatable {
     public var timestamps: [Int64]
     /// One value per point, parallel to `timestamps`.
     public var values: [Double]
+    /// Labels that identify the series besides its name (empty for CSV columns; a Prometheus
+    /// series' label set; a span-derived series' service, operation, dimensions).
+    public var labels: [String: String]
 
-    public init(name: String, timestamps: [Int64], values: [Double]) {
+    public init(name: String, timestamps: [Int64], values: [Double], labels: [String: String] = [:]) {
         self.name = name
         self.timestamps = timestamps
         self.values = values
+        self.labels = labels
     }
 
     /// The number of points.
