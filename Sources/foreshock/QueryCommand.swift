@@ -4,7 +4,7 @@ import Foreshock
 struct QueryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "query",
-        abstract: "List series, read a range, or downsample.",
+        abstract: "List series, read a range, downsample, or take quantiles of stored sketches.",
         discussion: """
             Matchers: name=value, name!=value, name=prefix* (__name__ is the metric name).
             Times: milliseconds since the Unix epoch.
@@ -13,6 +13,7 @@ struct QueryCommand: ParsableCommand {
               foreshock query --data-dir /tmp/s --match source=realKnownCause/nyc_taxi.csv
               foreshock query --data-dir /tmp/s --match source=realKnownCause/nyc_taxi.csv --step 86400000
               foreshock query --data-dir /tmp/s --list
+              foreshock query --data-dir /tmp/s --match service=checkout --quantile 0.99 --from 1767261600000 --to 1767276000000
             """
     )
 
@@ -34,6 +35,9 @@ struct QueryCommand: ParsableCommand {
     @Option(help: "Downsample into windows of this many milliseconds.")
     var step: Int64?
 
+    @Option(help: "A quantile (0...1) of the stored latency sketches of all matching series over the range.")
+    var quantile: Double?
+
     func run() throws {
         try runReportingErrors {
             guard FileSystemCheck.isDirectory(dataDir) else { throw CLIError("no data directory at \(dataDir)") }
@@ -43,6 +47,15 @@ struct QueryCommand: ParsableCommand {
             }
             let store = try Store(directory: dataDir)
             reportRecovery(store)
+            if let quantile {
+                guard (0...1).contains(quantile) else { throw CLIError("--quantile must be in [0, 1]") }
+                guard let sketch = try StoredSketches.merged(in: store, matching: matchers, from: from, to: to) else {
+                    throw CLIError("no stored sketches match")
+                }
+                print("quantile,value,count")
+                print("\(quantile),\(sketch.quantile(quantile).map { "\($0)" } ?? "NaN"),\(sketch.count)")
+                return
+            }
             let keys = store.series(matching: matchers)
             if list {
                 for key in keys { print(key.description) }

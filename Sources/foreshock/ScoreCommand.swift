@@ -42,6 +42,9 @@ struct ScoreCommand: ParsableCommand {
     @Flag(help: "Write incidents as JSON Lines.")
     var json = false
 
+    @Option(help: "Engine configuration file (JSON or YAML, see README): its detector settings and threshold rules apply.")
+    var config: String?
+
     @Option(name: .customLong("detector-config"),
             help: "JSON object overriding detector settings (keys of DetectorConfiguration, e.g. {\"riskLevel\": 1e-5}).")
     var detectorConfig: String?
@@ -61,6 +64,7 @@ struct ScoreCommand: ParsableCommand {
     func run() throws {
         try runReportingErrors {
             var options = SeriesScoring.Options()
+            if let config { options.detector = try EngineConfiguration.load(path: config).detector }
             if let detectorConfig {
                 let data = try Data(contentsOf: URL(fileURLWithPath: detectorConfig))
                 options.detector = try ConfigurationOverrides.apply(data, to: options.detector, source: detectorConfig)

@@ -149,3 +149,22 @@ import Testing
         #expect(unknown.status != 0)
     }
 }
+
+@Suite struct CLIQuantileTests {
+    @Test(.enabled(if: CLITests.executable != nil)) func queryTakesQuantilesOfStoredSketchesFromATraceExport() throws {
+        let store = CLITests.temporary("quantile")
+        defer { try? FileManager.default.removeItem(atPath: store) }
+        let ingest = try CLITests.run(["ingest", "--data-dir", store, CLIFormatTests.formats + "/zipkin-v2-json"])
+        #expect(ingest.status == 0, "\(ingest.stderr)")
+        // Trace files ingested through the CLI keep per-window latency sketches: the median of
+        // every span duration (seconds) across all services comes from their merge.
+        let median = try CLITests.run(["query", "--data-dir", store, "--quantile", "0.5"])
+        #expect(median.status == 0, "\(median.stderr)")
+        let row = median.stdout.split(separator: "\n").last.map { $0.split(separator: ",") } ?? []
+        #expect(row.count == 3 && (Double(row[1]) ?? -1) >= 0 && (Int(row[2]) ?? 0) > 100)
+        let none = try CLITests.run(["query", "--data-dir", store, "--quantile", "0.5", "--match", "service=nothing"])
+        #expect(none.status == 2 && none.stderr.contains("no stored sketches"))
+        let bad = try CLITests.run(["query", "--data-dir", store, "--quantile", "1.5"])
+        #expect(bad.status == 2)
+    }
+}

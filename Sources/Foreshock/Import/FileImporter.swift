@@ -1,12 +1,14 @@
 import ForeshockStorage
+import Logging
 import ForeshockTelemetry
 
 /// Loads time-series files into a ``Store``: the library side of `foreshock ingest`.
 ///
-/// Each series of each file (a CSV value column, a Prometheus result, a span-derived golden
-/// signal; see ``SeriesSource``) becomes one store series with its name and labels plus
-/// `source` = the file's path relative to the input it was found under (so the same corpus
-/// ingested from another folder gets the same keys). Directories are walked recursively in
+/// Each series of a CSV or Prometheus file becomes one store series with its name and labels
+/// plus `source` = the file's path relative to the input it was found under (so the same
+/// corpus ingested from another folder gets the same keys). Trace exports go through the
+/// engine's span pipeline: golden-signal series keyed by service, operation and dimensions,
+/// plus per-window latency sketches (payload series). Directories are walked recursively in
 /// sorted order; supported files: `.csv`, `.json`, `.jsonl`, `.pb`.
 public enum FileImporter {
     /// What an import did.
@@ -44,6 +46,23 @@ public enum FileImporter {
         var report = Report()
         let files = try discover(inputs)
         for (index, file) in files.enumerated() {
+            if let spans = try SeriesSource.readSpans(path: file.path, format: format) {
+                // Trace exports: the engine's span pipeline, so the store also gets the
+                // per-window latency sketches (quantiles over any range later).
+                var pipeline = SpanPipeline(configuration: SpanIngestConfiguration())
+                let logger = Logger(label: "foreshock.import")
+                let derived = pipeline.ingest(spans, store: store, logger: logger)
+                    + pipeline.drain(now: .min, all: true, store: store, logger: logger)
+                var seen = Set<SeriesKey>()
+                for points in derived {
+                    report.append += try store.append(series: points.key, timestamps: points.timestamps, values: points.values)
+                    if seen.insert(points.key).inserted { report.series += 1 }
+                    report.points += points.timestamps.count
+                }
+                report.files += 1
+                progress(index + 1, files.count)
+                continue
+            }
             for series in try SeriesSource.read(path: file.path, format: format) {
                 let key = try SeriesKey(name: series.name, labels: series.labels.map { Label($0.key, $0.value) } + [Label("source", file.name)])
                 report.append += try store.append(series: key, timestamps: series.timestamps, values: series.values)

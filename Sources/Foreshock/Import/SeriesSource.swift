@@ -51,6 +51,17 @@ public enum SeriesSource {
         }
     }
 
+    /// The spans of a trace export, or nil when the file is CSV or Prometheus (per `format`,
+    /// or detected).
+    public static func readSpans(path: String, format: SeriesFormat? = nil) throws -> SpanBatch? {
+        let resolved = try format ?? detect(path)
+        switch resolved {
+        case .csv, .prometheus: return nil
+        case nil, .otlpJSON, .otlpProtobuf, .jaeger, .zipkin:
+            return try TraceExport.read(path: path, format: resolved.flatMap { TraceExport.Format(rawValue: $0.rawValue) }).batch
+        }
+    }
+
     /// `.csv` by extension, Prometheus by its `"resultType"` key, nil (a trace export, detected
     /// by ``TraceExport``) otherwise.
     private static func detect(_ path: String) throws -> SeriesFormat? {
