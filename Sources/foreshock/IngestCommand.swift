@@ -6,8 +6,12 @@ struct IngestCommand: ParsableCommand {
         commandName: "ingest",
         abstract: "Load time-series files into a data directory.",
         discussion: """
-            Every value column of every CSV file becomes one series, labelled source=<path
-            relative to the input>. Directories are searched recursively.
+            Every value column of every CSV file and every Prometheus query_range result becomes
+            one series, labelled source=<path relative to the input>; trace exports (OTLP JSON,
+            JSON Lines or protobuf, Jaeger, Zipkin) become golden-signal series (span.count,
+            span.errors, span.duration.p99, ... per service, operation and dimensions) with
+            per-window latency sketches. Directories are searched recursively (.csv, .json,
+            .jsonl, .pb).
 
             Example:
               foreshock ingest --data-dir /tmp/nab-store ../shared/datasets/nab/data
