@@ -79,25 +79,27 @@ let package = Package(
         ),
         .testTarget(
             name: "ForeshockStorageTests",
-            dependencies: ["ForeshockStorage", "store-crash-writer"]
+            dependencies: ["ForeshockStorage", "store-crash-writer", "ForeshockTestSupport"]
         ),
+        // Test support shared by every test target (and the crash-test writer).
+        .target(name: "ForeshockTestSupport", path: "Tests/Support"),
         // Test tool: a process the crash-safety tests kill with SIGKILL mid-write.
         .executableTarget(
             name: "store-crash-writer",
-            dependencies: ["ForeshockStorage"],
+            dependencies: ["ForeshockStorage", "ForeshockTestSupport"],
             path: "Tests/Tools/StoreCrashWriter"
         ),
         .testTarget(
             name: "ForeshockTelemetryTests",
-            dependencies: ["ForeshockTelemetry", "ForeshockSketches"]
+            dependencies: ["ForeshockTelemetry", "ForeshockSketches", "ForeshockTestSupport"]
         ),
         .testTarget(
             name: "ForeshockSketchesTests",
-            dependencies: ["ForeshockSketches"]
+            dependencies: ["ForeshockSketches", "ForeshockTestSupport"]
         ),
         .testTarget(
             name: "ForeshockDetectionTests",
-            dependencies: ["ForeshockDetection"]
+            dependencies: ["ForeshockDetection", "ForeshockTestSupport"]
         ),
         .testTarget(
             name: "ForeshockServerTests",
@@ -109,7 +111,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ForeshockTests",
-            dependencies: ["Foreshock"]
+            dependencies: ["Foreshock", "ForeshockTestSupport"]
         ),
     ]
 )

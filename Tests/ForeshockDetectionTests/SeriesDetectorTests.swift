@@ -1,3 +1,4 @@
+import ForeshockTestSupport
 import Foundation
 import ForeshockDetection
 import Testing

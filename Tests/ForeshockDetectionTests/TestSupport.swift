@@ -1,3 +1,4 @@
+import ForeshockTestSupport
 import ForeshockDetection
 #if canImport(Glibc)
 import Glibc
@@ -5,18 +6,7 @@ import Glibc
 import Darwin
 #endif
 
-/// A seeded PRNG (SplitMix64) so every test is reproducible.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+extension SplitMix64 {
     /// A standard normal draw (Box–Muller).
     mutating func gaussian() -> Double {
         let u = Double.random(in: Double.ulpOfOne..<1, using: &self)

@@ -1,3 +1,4 @@
+import ForeshockTestSupport
 import ForeshockDetection
 import Testing
 #if canImport(Glibc)

@@ -1,3 +1,4 @@
+import ForeshockTestSupport
 @testable import ForeshockSketches
 import Testing
 #if canImport(Glibc)

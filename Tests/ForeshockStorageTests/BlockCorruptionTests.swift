@@ -1,3 +1,4 @@
+import ForeshockTestSupport
 @testable import ForeshockStorage
 import Testing
 

@@ -1,4 +1,5 @@
 @testable import ForeshockTelemetry
+import ForeshockTestSupport
 import Testing
 
 // MARK: - Helpers
@@ -281,20 +282,9 @@ private func sameSpan(_ a: Span, _ b: Span) -> Bool {
 
 // MARK: - Fuzz
 
-/// A deterministic generator (SplitMix64).
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 @Test func randomAndMutatedBytesNeverCrashAnyDecoder() throws {
-    var rng = SplitMix(state: 42)
+    var rng = SplitMix64(seed: 42)
     let seeds: [[UInt8]] = [
         try sampleBytes("otlp-json/opentelemetry-proto.examples.trace.json"),
         try sampleBytes("jaeger-json/jaeger.fixture.ui_01.json"),

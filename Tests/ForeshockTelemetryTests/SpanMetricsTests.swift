@@ -1,3 +1,4 @@
+import ForeshockTestSupport
 import ForeshockSketches
 import ForeshockTelemetry
 import Testing
@@ -29,7 +30,7 @@ private func operations(_ records: [WindowMetrics]) -> [WindowMetrics] { records
 // MARK: - Derivation against a direct computation
 
 @Test func countsErrorsAndQuantilesMatchADirectComputation() throws {
-    var rng = SplitMix(state: 7)
+    var rng = SplitMix64(seed: 7)
     let services = [resource("checkout", [SpanAttribute("service.version", .string("1.2"))]), resource("payments")]
     var spans: [Span] = []
     for i in 0..<20_000 {

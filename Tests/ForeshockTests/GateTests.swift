@@ -1,3 +1,4 @@
+import ForeshockTestSupport
 import Foundation
 #if canImport(FoundationXML)
 import FoundationXML
@@ -7,17 +8,6 @@ import Testing
 
 /// Test support shared by the gate and report tests.
 enum GateReportFixtures {
-    /// A deterministic generator (SplitMix64) for synthetic data.
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     /// Parses XML with Foundation's `XMLParser`, counting elements and keeping their attributes.
     final class XMLElementCounter: NSObject, XMLParserDelegate {
@@ -46,7 +36,7 @@ enum GateReportFixtures {
 /// log space, times `scale`) and a fraction `errorRatio` of ERROR spans.
 private func syntheticSpans(service: String = "checkout", operation: String = "GET /cart", count: Int, medianMs: Double = 20,
                             scale: Double = 1, errorRatio: Double = 0, seed: UInt64) -> [Span] {
-    var random = GateReportFixtures.SplitMix64(state: seed)
+    var random = SplitMix64(seed: seed)
     let resource = SpanResource(attributes: [SpanAttribute("service.name", .string(service))])
     return (0..<count).map { i in
         // Box–Muller normal deviate.

@@ -1,3 +1,4 @@
+import ForeshockTestSupport
 import Foundation
 #if canImport(FoundationXML)
 import FoundationXML
@@ -9,7 +10,7 @@ import Testing
 /// given, a level shift from `shiftAt` on.
 private func syntheticSeries(name: String = "latency_ms", count: Int = 864, spikeAt: Int? = 600, shiftAt: Int? = 750,
                              missing: Range<Int>? = nil, seed: UInt64 = 1) -> NamedSeries {
-    var random = GateReportFixtures.SplitMix64(state: seed)
+    var random = SplitMix64(seed: seed)
     let start: Int64 = 1_772_409_600_000   // 2026-03-02 00:00 UTC
     var timestamps: [Int64] = [], values: [Double] = []
     for i in 0..<count {

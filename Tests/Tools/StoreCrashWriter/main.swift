@@ -4,6 +4,7 @@
 //
 // Usage: store-crash-writer DATA_DIR SEED
 import ForeshockStorage
+import ForeshockTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -16,18 +17,7 @@ guard arguments.count == 3, let seed = UInt64(arguments[2]) else {
     print("usage: store-crash-writer DATA_DIR SEED")
     exit(2)
 }
-/// SplitMix64 (Steele, Lea & Flood 2014).
-struct Random {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-var random = Random(state: seed)
+var random = SplitMix64(seed: seed)
 
 do {
     let store = try Store(directory: arguments[1], configuration: StoreConfiguration(blockCapacity: 512, walCheckpointBytes: 256 << 10))
