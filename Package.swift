@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "ForeshockDetection", targets: ["ForeshockDetection"]),
         .library(name: "ForeshockSketches", targets: ["ForeshockSketches"]),
         .library(name: "ForeshockTelemetry", targets: ["ForeshockTelemetry"]),
+        .library(name: "ForeshockSimulation", targets: ["ForeshockSimulation"]),
         .executable(name: "foreshock", targets: ["foreshock"]),
         .executable(name: "foreshock-server", targets: ["foreshock-server"]),
     ],
@@ -44,6 +45,11 @@ let package = Package(
             dependencies: ["ForeshockSketches"]
         ),
         .target(name: "ForeshockDetection"),
+        // Deterministic span streams with injected incidents and their ground truth.
+        .target(
+            name: "ForeshockSimulation",
+            dependencies: ["ForeshockTelemetry", "ForeshockSketches"]
+        ),
         .target(name: "ForeshockSketches"),
         .target(
             name: "Foreshock",
@@ -61,6 +67,7 @@ let package = Package(
             name: "foreshock",
             dependencies: [
                 "Foreshock",
+                "ForeshockSimulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -82,7 +89,7 @@ let package = Package(
             dependencies: ["ForeshockStorage", "store-crash-writer", "ForeshockTestSupport"]
         ),
         // Test support shared by every test target (and the crash-test writer).
-        .target(name: "ForeshockTestSupport", path: "Tests/Support"),
+        .target(name: "ForeshockTestSupport", dependencies: ["ForeshockSimulation"], path: "Tests/Support"),
         // Test tool: a process the crash-safety tests kill with SIGKILL mid-write.
         .executableTarget(
             name: "store-crash-writer",
@@ -108,6 +115,10 @@ let package = Package(
         .testTarget(
             name: "ForeshockCLITests",
             dependencies: ["foreshock"]
+        ),
+        .testTarget(
+            name: "ForeshockSimulationTests",
+            dependencies: ["ForeshockSimulation", "ForeshockTelemetry", "ForeshockSketches"]
         ),
         .testTarget(
             name: "ForeshockTests",

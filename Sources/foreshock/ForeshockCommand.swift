@@ -8,6 +8,7 @@ struct ForeshockCommand: ParsableCommand {
         discussion: """
             Exit codes: 0 success, 1 the command ran and found a problem, 2 bad input or usage.
             """,
-        subcommands: [ScoreCommand.self, GateCommand.self, ReportCommand.self, IngestCommand.self, InspectCommand.self, QueryCommand.self]
+        subcommands: [ScoreCommand.self, GateCommand.self, ReportCommand.self, IngestCommand.self, InspectCommand.self, QueryCommand.self,
+                      SimulateCommand.self]
     )
 }

@@ -1,6 +1,6 @@
 /// SplitMix64 (Steele, Lea & Flood, "Fast Splittable Pseudorandom Number Generators",
 /// OOPSLA 2014): a tiny, fully deterministic generator, so that every randomised test and the
-/// crash-test writer are reproducible from their seed. Shared by all test targets.
+/// crash-test writer are reproducible from their seed. Shared by the simulator, every test target and the crash-test writer.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
     public private(set) var state: UInt64
 
