@@ -17,8 +17,8 @@ rm -rf "$OUT"
 (cd "$ROOT" && swift build -c release --product foreshock >/dev/null 2>&1)
 FORESHOCK="$ROOT/.build/release/foreshock"
 if [ -n "$CONFIG" ]; then
-    "$FORESHOCK" score --quiet --detector-config "$CONFIG" "$NAB/data" --output "$OUT"
+    "$FORESHOCK" score --quiet --profile nab --detector-config "$CONFIG" "$NAB/data" --output "$OUT"
 else
-    "$FORESHOCK" score --quiet "$NAB/data" --output "$OUT"
+    "$FORESHOCK" score --quiet --profile nab "$NAB/data" --output "$OUT"
 fi
 python3 "$SCORER" --data "$NAB/data" --labels "$NAB/labels/combined_windows.json" --results "$OUT"

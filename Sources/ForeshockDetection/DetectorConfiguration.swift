@@ -59,6 +59,10 @@ public struct StaticThreshold: Sendable, Codable, Equatable {
 public struct DetectorConfiguration: Sendable, Codable, Equatable {
     /// Which side of the band is anomalous.
     public var direction: Direction = .both
+    /// The variance-stabilising transform the model works under (``ValueTransform``): `log`
+    /// for latencies, `sqrt` for counts and error ratios, `none` for everything else. Bands,
+    /// expected values, thresholds and ``minimumDeviation`` stay in the series' units.
+    public var transform: ValueTransform = .none
     /// Deviations smaller than this, in the series' own units, are never anomalous
     /// (e.g. 5 ms on a latency series). 0 disables the floor.
     public var minimumDeviation: Double = 0

@@ -120,7 +120,10 @@ public struct SeriesDetector: Sendable, Codable {
     /// constant stretch cannot make it 0.
     var sigma: Double {
         let level = abs(baseline?.level ?? warmCenter)
-        return max(1.2533 * meanAbsoluteResidual, configuration.relativeScaleFloor * meanAbsoluteValue, 1e-9 * max(level, 1), 1e-12)
+        // Under `log` a residual already is a relative deviation, so the floor is the fraction
+        // itself rather than a fraction of the (log) level.
+        let floorBase = configuration.transform == .log ? 1 : meanAbsoluteValue
+        return max(1.2533 * meanAbsoluteResidual, configuration.relativeScaleFloor * floorBase, 1e-9 * max(level, 1), 1e-12)
     }
 
     // MARK: - Public API
@@ -162,10 +165,11 @@ public struct SeriesDetector: Sendable, Codable {
 
     // MARK: - The pipeline
 
-    private mutating func process(timestamp t: Int64, value x: Double, emitEvents: Bool) -> PointScore {
-        guard x.isFinite else {
-            let e = baseline?.expected(at: t) ?? warmCenter
-            return PointScore(timestamp: t, value: x, expected: e, lower: e, upper: e, score: 0, alertScore: 0,
+    private mutating func process(timestamp t: Int64, value raw: Double, emitEvents: Bool) -> PointScore {
+        let x = configuration.transform.forward(raw)
+        guard raw.isFinite, x.isFinite else {
+            let e = configuration.transform.inverse(baseline?.expected(at: t) ?? warmCenter)
+            return PointScore(timestamp: t, value: raw, expected: e, lower: e, upper: e, score: 0, alertScore: 0,
                               isWarmingUp: baseline == nil, isValid: false, event: nil)
         }
         if interval == nil, let last = lastTimestamp, t > last, steps.count < 64 { steps.append(t - last) }
@@ -178,22 +182,22 @@ public struct SeriesDetector: Sendable, Codable {
             let verdict = warmupVerdict(t, x)
             if pointsSeen >= configuration.warmupLength { finishWarmup() }
             extendRange(x)
-            return report(verdict, evidence: 0, emitEvents: emitEvents)
+            return report(verdict, raw: raw, evidence: 0, emitEvents: emitEvents)
         }
         let (verdict, evidence, admitted) = scoreAndLearn(t, x)
         var alertEvidence = evidence
         let extendsRange = extendRange(x)
         if admitted, extendsRange { alertEvidence = max(alertEvidence, configuration.rangeExtensionSurprise * alertSurprise) }
         checkSeason(at: t)
-        if let st = configuration.staticThreshold, verdict.kind == nil, let breach = forecastBreach(st, from: t, observed: x) {
+        if let st = transformedThreshold, verdict.kind == nil, let breach = forecastBreach(st, from: t, observed: x) {
             var v = verdict
             v.kind = .predictedBreach
             v.leadTime = breach.lead
             v.score = max(v.score, breach.score)
             v.severity = breach.severity
-            return report(v, evidence: alertEvidence, emitEvents: emitEvents)
+            return report(v, raw: raw, evidence: alertEvidence, emitEvents: emitEvents)
         }
-        return report(verdict, evidence: alertEvidence, emitEvents: emitEvents)
+        return report(verdict, raw: raw, evidence: alertEvidence, emitEvents: emitEvents)
     }
 
     /// Records `x` in the seen range; true when it extends the range (on an admitted side) by
@@ -212,8 +216,33 @@ public struct SeriesDetector: Sendable, Codable {
         return extends
     }
 
-    /// - Parameter evidence: the alert surprise beyond the verdict's own score.
-    private mutating func report(_ v: AnomalyTracker.Verdict, evidence: Double, emitEvents: Bool) -> PointScore {
+    /// The static threshold in the transformed units (the transforms are monotone, so a
+    /// crossing there is a crossing in the series' units).
+    private var transformedThreshold: StaticThreshold? {
+        guard var st = configuration.staticThreshold else { return nil }
+        st.value = configuration.transform.forward(st.value)
+        return st.value.isFinite ? st : nil
+    }
+
+    /// Whether the deviation from `expected` to `expected + residual` (transformed units) is at
+    /// least ``DetectorConfiguration/minimumDeviation`` in the series' units.
+    @inline(__always) private func meetsMinimumDeviation(expected: Double, residual: Double) -> Bool {
+        let c = configuration
+        guard c.minimumDeviation > 0 else { return true }
+        return abs(c.transform.inverse(expected + residual) - c.transform.inverse(expected)) >= c.minimumDeviation
+    }
+
+    /// - Parameters:
+    ///   - v: the verdict in transformed units (mapped back to the series' units here).
+    ///   - raw: the observed value in the series' units.
+    ///   - evidence: the alert surprise beyond the verdict's own score.
+    private mutating func report(_ transformed: AnomalyTracker.Verdict, raw: Double, evidence: Double, emitEvents: Bool) -> PointScore {
+        var v = transformed
+        let transform = configuration.transform
+        v.observed = raw
+        v.expected = transform.inverse(v.expected)
+        v.lower = transform.inverse(v.lower)
+        v.upper = transform.inverse(v.upper)
         var event: AnomalyEvent?
         let own = v.score < 1 ? v.score * alertSurprise / (1 - v.score) : 1e12
         let e = max(own, evidence)
@@ -249,7 +278,7 @@ public struct SeriesDetector: Sendable, Codable {
         let r = x - warmCenter
         var score = 0.0
         var kind: AnomalyKind?
-        if n > 8, warmSpread > 0, abs(r) > band, abs(r) >= configuration.minimumDeviation, configuration.direction.admits(r) {
+        if n > 8, warmSpread > 0, abs(r) > band, meetsMinimumDeviation(expected: warmCenter, residual: r), configuration.direction.admits(r) {
             let e = alertSurprise * abs(r) / band
             score = e / (e + alertSurprise)
             kind = r > 0 ? .spike : .dip
@@ -376,7 +405,7 @@ public struct SeriesDetector: Sendable, Codable {
         let z = r / s
         let d = directional(z)
         let bandHalf = pot.alertThreshold * s
-        let admitted = c.direction.admits(r) && abs(r) >= c.minimumDeviation
+        let admitted = c.direction.admits(r) && meetsMinimumDeviation(expected: expected, residual: r)
         let pointSurprise = admitted ? pot.surprise(d) : 0
         let pointAlarm = pot.observe(d)
         threshold = pot
@@ -397,8 +426,8 @@ public struct SeriesDetector: Sendable, Codable {
         let upShift = runUpCount > 0 ? recentShift(run: runUpCount) : 0
         let downShift = runDownCount > 0 ? recentShift(run: runDownCount) : 0
         var changeSurprise = 0.0
-        if c.direction != .down, upShift >= c.minimumDeviation { changeSurprise = max(changeSurprise, cusumUp / c.changeThreshold * alertSurprise) }
-        if c.direction != .up, -downShift >= c.minimumDeviation { changeSurprise = max(changeSurprise, cusumDown / c.changeThreshold * alertSurprise) }
+        if c.direction != .down, upShift >= 0, meetsMinimumDeviation(expected: expected, residual: upShift) { changeSurprise = max(changeSurprise, cusumUp / c.changeThreshold * alertSurprise) }
+        if c.direction != .up, downShift <= 0, meetsMinimumDeviation(expected: expected, residual: downShift) { changeSurprise = max(changeSurprise, cusumDown / c.changeThreshold * alertSurprise) }
         var shifted = false
         if cusumUp >= c.changeThreshold || cusumDown >= c.changeThreshold {
             let delta = cusumUp >= c.changeThreshold ? upShift : downShift
@@ -411,23 +440,29 @@ public struct SeriesDetector: Sendable, Codable {
 
         // Windowed mean of the clipped standardised residuals, with its own EVT threshold.
         var meanSurprise = 0.0
+        var meanResidual = 0.0
         if let m = pushMean(z), var mp = meanThreshold {
             let dm = directional(m)
-            if admitted { meanSurprise = mp.surprise(dm) }
+            meanResidual = m
+            if c.direction.admits(m), meetsMinimumDeviation(expected: expected, residual: m * s) { meanSurprise = mp.surprise(dm) }
             mp.observe(dm)
             meanThreshold = mp
         }
         if shifted { clearMeanWindow() }
 
-        let surprise = max(pointSurprise, changeSurprise)
+        // The incident score: the strongest of the point, the change test and the windowed mean
+        // (a sustained excursion: a run of moderate deviations as surprising as one big point).
+        let surprise = max(pointSurprise, changeSurprise, meanSurprise)
         let score = surprise / (surprise + alertSurprise)
         var kind: AnomalyKind?
         if score >= 0.5 {
-            if changeSurprise > pointSurprise || shifted {
+            if changeSurprise >= max(pointSurprise, meanSurprise) || shifted {
                 let slope = abs(b.trend) * Double(c.warmupLength)
                 kind = slope > 3 * s ? .trend : .levelShift
-            } else {
+            } else if pointSurprise >= meanSurprise {
                 kind = r > 0 ? .spike : .dip
+            } else {
+                kind = meanResidual > 0 ? .spike : .dip
             }
         }
         if !shifted {
@@ -442,7 +477,7 @@ public struct SeriesDetector: Sendable, Codable {
                                              upper: expected + bandHalf, score: score, kind: kind)
         // An incident stays open while the change statistic is still building.
         verdict.holdOpen = max(cusumUp, cusumDown) > c.changeThreshold / 4
-        return (verdict, max(surprise, meanSurprise), admitted)
+        return (verdict, surprise, admitted)
     }
 
     static let recentCapacity = 9

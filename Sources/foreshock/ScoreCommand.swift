@@ -42,11 +42,14 @@ struct ScoreCommand: ParsableCommand {
     @Flag(help: "Write incidents as JSON Lines.")
     var json = false
 
+    @Option(help: "Detector profile: operations (paging on operations data) or nab (the NAB configuration).")
+    var profile = "operations"
+
     @Option(help: "Engine configuration file (JSON or YAML, see README): its detector settings and threshold rules apply.")
     var config: String?
 
     @Option(name: .customLong("detector-config"),
-            help: "JSON object overriding detector settings (keys of DetectorConfiguration, e.g. {\"riskLevel\": 1e-5}).")
+            help: "Detector settings to override: a JSON object inline or a JSON file (keys of DetectorConfiguration, e.g. {\"riskLevel\": 1e-5}).")
     var detectorConfig: String?
 
     @Flag(help: "Print nothing but errors.")
@@ -63,10 +66,14 @@ struct ScoreCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            var options = SeriesScoring.Options()
+            guard let base = DetectorConfiguration.profile(named: profile) else {
+                throw ValidationError("--profile \(profile): expected operations or nab")
+            }
+            var options = SeriesScoring.Options(detector: base)
             if let config { options.detector = try EngineConfiguration.load(path: config).detector }
             if let detectorConfig {
-                let data = try Data(contentsOf: URL(fileURLWithPath: detectorConfig))
+                // Inline JSON, or the path of a JSON file.
+                let data = detectorConfig.hasPrefix("{") ? Data(detectorConfig.utf8) : try Data(contentsOf: URL(fileURLWithPath: detectorConfig))
                 options.detector = try ConfigurationOverrides.apply(data, to: options.detector, source: detectorConfig)
                 try options.detector.validate()
             }

@@ -25,6 +25,9 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Output directory (one folder per scenario).")
     var out: String?
 
+    @Option(help: "Replace every scenario's seed (a held-out draw of the same scenarios; the committed data uses the catalogue's seeds).")
+    var seed: UInt64?
+
     @Flag(help: "List the scenarios and exit.")
     var list = false
 
@@ -43,7 +46,8 @@ struct SimulateCommand: ParsableCommand {
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        for entry in chosen.isEmpty ? SimulationScenario.catalogue : chosen {
+        for var entry in chosen.isEmpty ? SimulationScenario.catalogue : chosen {
+            if let seed { entry.seed = seed &+ entry.seed }
             let generated = ScenarioSeries(scenario: entry)
             let folder = (out as NSString).appendingPathComponent(entry.name)
             for series in generated.series {

@@ -96,9 +96,10 @@ struct DetectionPipeline: Sendable {
         states.slots[points.key] = slot
     }
 
-    /// A fresh detector for a series, with the first matching threshold rule applied.
+    /// A fresh detector for a series, with the transform of its metric and the first matching
+    /// threshold rule applied.
     private func makeSlot(for key: SeriesKey) -> DetectorStates.Slot? {
-        var detectorConfiguration = configuration.detector
+        var detectorConfiguration = configuration.detector.adapted(toMetric: key.name)
         if let rule = configuration.thresholds.first(where: { $0.matches(key) }), let threshold = rule.staticThreshold {
             detectorConfiguration = detectorConfiguration.with(threshold: threshold)
         }

@@ -12,8 +12,10 @@ public struct EngineConfiguration: Codable, Sendable, Equatable {
     public var dataDirectory: String?
     /// Block sealing, encoding effort, write-ahead-log sizes.
     public var store = StoreConfiguration()
-    /// The detector every series gets (thresholds below add a static threshold per series).
-    public var detector = DetectorConfiguration()
+    /// The detector every series gets (thresholds below add a static threshold per series;
+    /// span-derived metrics get their variance-stabilising transform). The default is the
+    /// paging profile ``DetectorConfiguration/operations``.
+    public var detector = DetectorConfiguration.operations
     /// Points the ingest queue may hold; a batch that does not fit is shed (counted, and
     /// reported to the caller), never blocking the caller.
     public var queueCapacity = 1 << 20
