@@ -33,7 +33,8 @@ import Testing
         for span in spans {
             #expect(span.endNanos >= span.startNanos)
             guard !span.parentSpanID.isZero else { continue }
-            let parent = try? #require(byID[span.parentSpanID])
+            let parent = byID[span.parentSpanID]
+            #expect(parent != nil, "every parent is in the stream")
             #expect(parent?.traceID == span.traceID)
             if let parent {
                 #expect(parent.startNanos <= span.startNanos && span.endNanos <= parent.endNanos, "children lie within parents")
