@@ -48,7 +48,7 @@ public struct ScenarioSeries: Sendable {
                 case .utilization:
                     guard let service = record.label("service") else { continue }
                     key = service
-                case .callEdge:
+                case .callEdge, .invariant:
                     continue
                 }
                 minutes[record.windowStart, default: [:]][key, default: Accumulator()].add(record)
@@ -139,7 +139,7 @@ public struct ScenarioSeries: Sendable {
             case .utilization:
                 utilizationSum += record.utilizationMean
                 utilizationRecords += 1
-            case .callEdge:
+            case .callEdge, .invariant:
                 break
             }
         }

@@ -81,13 +81,14 @@ extension SimulationScenario {
                   ScenarioWatch(service: "payment", operation: "Charge", signal: .p99Milliseconds, threshold: 250),
                   ScenarioWatch(service: "inventory", signal: .utilization, threshold: 0.9)])
 
-    /// A checkout release (AI-written) that gets the order total wrong by one cent on 1 % of
-    /// orders while latency and errors stay flat. Spans only (the invariant tests), not exported.
+    /// A checkout release (AI-written), rolled out at 11:00 on a Monday, that gets the order total
+    /// wrong by one cent on 1 % of orders while latency and errors stay flat. Spans only (the
+    /// invariant tests), not exported.
     public static let invariantRegression = SimulationScenario(
         name: "invariant-regression", summary: "checkout 2.1.0 (ai) breaks total = sum − discount on 1 % of orders", seed: 107,
-        durationMinutes: 6 * 60, peakRequestsPerSecond: 20,
-        deploys: [SimulatedDeploy(atMinute: 3 * 60, service: "checkout", version: "2.1.0", codeOrigin: "ai", rolloutMinutes: 10)],
+        startUnixSeconds: monday + 10 * 3_600, durationMinutes: 120, peakRequestsPerSecond: 20,
+        deploys: [SimulatedDeploy(atMinute: 60, service: "checkout", version: "2.1.0", codeOrigin: "ai", rolloutMinutes: 10)],
         incidents: [SimulatedIncident(kind: .invariantViolation, service: "checkout", operation: "PlaceOrder",
-                                      startMinute: 3 * 60, endMinute: 6 * 60, magnitude: 0.01, version: "2.1.0")],
+                                      startMinute: 60, endMinute: 120, magnitude: 0.01, version: "2.1.0")],
         watches: [])
 }

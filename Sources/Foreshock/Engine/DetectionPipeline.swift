@@ -62,6 +62,15 @@ struct DetectionPipeline: Sendable {
         metrics.detectorDuration.recordNanoseconds((ContinuousClock.now - start).nanoseconds)
     }
 
+    /// Publishes events raised outside the detectors (release comparisons).
+    func publish(_ events: [AnomalyEvent], broadcaster: AnomalyBroadcaster) {
+        for event in events {
+            metrics.anomalyEvents.increment()
+            let dropped = broadcaster.publish(event)
+            if dropped > 0 { metrics.droppedEvents.increment(by: dropped) }
+        }
+    }
+
     private mutating func score(_ points: SeriesPoints, broadcaster: AnomalyBroadcaster) {
         if states.slots[points.key] == nil {
             guard states.slots.count < configuration.maxDetectedSeries, let slot = makeSlot(for: points.key) else {
@@ -85,11 +94,8 @@ struct DetectionPipeline: Sendable {
             }
             let scored = slot.detector.update(timestamp: t, value: points.values[i])
             slot.lastTimestamp = t
-            if var event = scored.event {
-                if !points.exemplarTraceIDs.isEmpty { event = event.withExemplars(points.exemplarTraceIDs) }
-                metrics.anomalyEvents.increment()
-                let dropped = broadcaster.publish(event)
-                if dropped > 0 { metrics.droppedEvents.increment(by: dropped) }
+            if let event = scored.event {
+                publish([event.withEvidence(of: points)], broadcaster: broadcaster)
             }
         }
         if skipped > 0 { metrics.unscoredPoints.increment(by: skipped) }
@@ -112,11 +118,15 @@ struct DetectionPipeline: Sendable {
 }
 
 extension AnomalyEvent {
-    /// The same event with `traceIDs` as the anomaly's exemplars (when it has none yet).
-    func withExemplars(_ traceIDs: [String]) -> AnomalyEvent {
+    /// The same event with the evidence span-derived points carry — exemplar trace ids and
+    /// spans, attribution shares, the explaining dimension — where the anomaly has none yet.
+    func withEvidence(of points: SeriesPoints) -> AnomalyEvent {
         func attach(_ anomaly: Anomaly) -> Anomaly {
             var copy = anomaly
-            if copy.exemplarTraceIDs.isEmpty { copy.exemplarTraceIDs = traceIDs }
+            if copy.exemplarTraceIDs.isEmpty { copy.exemplarTraceIDs = points.exemplarTraceIDs }
+            if copy.exemplars == nil, !points.exemplars.isEmpty { copy.exemplars = points.exemplars }
+            if copy.attribution == nil { copy.attribution = points.attribution }
+            if copy.dimension == nil { copy.dimension = points.dimension }
             return copy
         }
         switch self {

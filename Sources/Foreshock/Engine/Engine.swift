@@ -95,13 +95,15 @@ public final class Engine: Sendable {
                         metrics.queueDepth.record(depth)
                     case let .spans(batch):
                         let derived = spans.ingest(batch, store: store, logger: logger)
-                        pipeline.process(derived, store: store, broadcaster: broadcaster, logger: logger)
+                        pipeline.process(derived.points, store: store, broadcaster: broadcaster, logger: logger)
+                        pipeline.publish(derived.releaseEvents, broadcaster: broadcaster)
                         metrics.queueDepth.record(queuedPoints.remove(batch.spans.count))
                     case let .flush(continuation, final):
                         do {
                             let start = ContinuousClock.now
                             let derived = spans.drain(now: Engine.unixMilliseconds(), all: final, store: store, logger: logger)
-                            pipeline.process(derived, store: store, broadcaster: broadcaster, logger: logger)
+                            pipeline.process(derived.points, store: store, broadcaster: broadcaster, logger: logger)
+                            pipeline.publish(derived.releaseEvents, broadcaster: broadcaster)
                             if let directory { try pipeline.states.save(directory: directory) }
                             try store.flush()
                             metrics.flushDuration.recordNanoseconds((ContinuousClock.now - start).nanoseconds)

@@ -63,6 +63,14 @@ public struct EngineConfiguration: Codable, Sendable, Equatable {
         try check(spans.windowMilliseconds >= 1000, "spans.windowMilliseconds must be at least 1000")
         try check(spans.maxSeriesPerService > 0, "spans.maxSeriesPerService must be positive")
         do { try detector.validate() } catch { throw ConfigurationError(source: source, message: "detector: \(error)") }
+        do { _ = try spans.compiledInvariants() } catch { throw ConfigurationError(source: source, message: "spans.\(error)") }
+        let releases = spans.releases
+        try check(releases.minimumSpans >= 20, "spans.releases.minimumSpans must be at least 20 (the tests' normal approximation)")
+        try check(releases.adoptAfterWindows >= 1, "spans.releases.adoptAfterWindows must be positive")
+        try check(releases.significance > 0 && releases.significance < 0.5, "spans.releases.significance must be in (0, 0.5)")
+        try check(releases.maxGroups >= 0, "spans.releases.maxGroups must not be negative")
+        try check(!releases.enabled || spans.dimensions.contains(releases.releaseAttribute),
+                  "spans.releases.releaseAttribute \(releases.releaseAttribute) must be one of spans.dimensions")
         for (i, rule) in thresholds.enumerated() {
             try check((rule.above == nil) != (rule.below == nil), "thresholds[\(i)]: set exactly one of above and below")
             try check(rule.horizon > 0, "thresholds[\(i)].horizon must be positive")

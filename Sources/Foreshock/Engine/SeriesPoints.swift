@@ -1,3 +1,4 @@
+import ForeshockDetection
 import ForeshockStorage
 
 /// Points of one series, the unit of raw-point ingest (timestamps in Int64 milliseconds since
@@ -9,6 +10,13 @@ public struct SeriesPoints: Sendable {
     /// Trace ids to attach to anomalies these points raise (span-derived series carry the
     /// slowest and error spans of their window).
     public var exemplarTraceIDs: [String]
+    /// Exemplar spans with attribute values (invariant violations), attached like the ids.
+    public var exemplars: [AnomalyExemplar] = []
+    /// Shares of affected spans by attribution dimension (see ``Anomaly/attribution``).
+    public var attribution: [String: [String: Double]]?
+    /// The dimension value over-represented among the affected spans (see
+    /// ``Anomaly/dimension``), e.g. `code.origin=ai`.
+    public var dimension: String?
 
     public init(key: SeriesKey, timestamps: [Int64], values: [Double], exemplarTraceIDs: [String] = []) {
         self.key = key

@@ -15,8 +15,31 @@ public struct SpanIngestConfiguration: Codable, Sendable, Equatable {
     public var maskSensitiveValues = true
     /// Trace ids of the slowest and error spans kept per series and window.
     public var exemplarsPerSeries = 3
+    /// Invariant rules checked on every span (``InvariantRule``): each becomes the series
+    /// `invariant.evaluations` / `invariant.violations` / `invariant.violation_ratio`.
+    public var invariants: [InvariantRuleConfiguration] = []
+    /// Side-by-side comparison of releases (``ReleaseComparisonConfiguration``).
+    public var releases = ReleaseComparisonConfiguration()
+    /// Dimensions by which anomalies report the share of affected spans.
+    public var attributionDimensions = ["code.origin", "service.version", "gen_ai.request.model"]
 
     public init() {}
+
+    /// The compiled rules.
+    /// - Throws: a message naming the rule and the column of its first error.
+    func compiledInvariants() throws(InvariantConfigurationError) -> [InvariantRule] {
+        var rules: [InvariantRule] = []
+        for (index, entry) in invariants.enumerated() {
+            guard !entry.name.isEmpty else { throw InvariantConfigurationError(message: "invariants[\(index)]: the name is empty") }
+            guard !invariants[..<index].contains(where: { $0.name == entry.name }) else {
+                throw InvariantConfigurationError(message: "invariants[\(index)]: the name \(entry.name) is used twice")
+            }
+            do { rules.append(try InvariantRule(name: entry.name, source: entry.rule)) } catch {
+                throw InvariantConfigurationError(message: "invariants[\(index)] (\(entry.name)): \(error)")
+            }
+        }
+        return rules
+    }
 
     var metricsConfiguration: SpanMetricsConfiguration {
         var configuration = SpanMetricsConfiguration()
@@ -29,4 +52,21 @@ public struct SpanIngestConfiguration: Codable, Sendable, Equatable {
             patterns: maskSensitiveValues ? .all : [])
         return configuration
     }
+}
+
+/// One invariant rule in the engine configuration: `{"name": "order-total", "rule": "…"}`.
+public struct InvariantRuleConfiguration: Codable, Sendable, Equatable {
+    public var name: String
+    public var rule: String
+
+    public init(name: String, rule: String) {
+        self.name = name
+        self.rule = rule
+    }
+}
+
+/// An invariant rule of the configuration that does not compile.
+struct InvariantConfigurationError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
 }

@@ -1,41 +1,80 @@
+import ForeshockDetection
 import ForeshockSketches
 import ForeshockStorage
 import ForeshockTelemetry
 import Logging
 
-/// The engine worker's span side: spans → windowed golden signals → points (stored and
-/// scored like any series) and one latency sketch per series and window (stored as a payload
-/// series `<metric>.sketch`, see ``StoredSketches``).
+/// The engine worker's span side: spans → windowed golden signals and invariant series →
+/// points (stored and scored like any series), one latency sketch per series and window
+/// (stored as a payload series `<metric>.sketch`, see ``StoredSketches``), and side-by-side
+/// release comparisons (``ReleaseTracker``).
 ///
 /// Owned by the worker task alone. Windows close when the data's clock (the newest span end
 /// seen) or the wall clock passes them by the allowed lateness; shutdown closes them all.
 struct SpanPipeline {
     private let aggregator: SpanMetricsAggregator
+    private let invariants: SpanInvariantAggregator?
+    private var releases: ReleaseTracker
+    private let attributionDimensions: [String]
     private var newestEnd: Int64 = .min
 
-    init(configuration: SpanIngestConfiguration) {
-        aggregator = SpanMetricsAggregator(configuration: configuration.metricsConfiguration)
+    /// What closed windows produced.
+    struct Output {
+        var points: [SeriesPoints] = []
+        /// Release regressions opened or closed.
+        var releaseEvents: [AnomalyEvent] = []
     }
 
-    /// Aggregates a batch and returns the series points of the windows it closed.
-    mutating func ingest(_ batch: SpanBatch, store: Store, logger: Logger) -> [SeriesPoints] {
+    /// - Precondition: `configuration` passed ``EngineConfiguration/validate(source:)`` (its
+    ///   rules compile).
+    init(configuration: SpanIngestConfiguration) {
+        let metrics = configuration.metricsConfiguration
+        aggregator = SpanMetricsAggregator(configuration: metrics)
+        let rules = (try? configuration.compiledInvariants()) ?? []
+        invariants = rules.isEmpty ? nil : SpanInvariantAggregator(rules: rules, configuration: metrics)
+        releases = ReleaseTracker(configuration: configuration.releases, windowLength: metrics.windowMilliseconds,
+                                  attributionDimensions: configuration.attributionDimensions)
+        attributionDimensions = configuration.attributionDimensions
+    }
+
+    /// Counters of the invariant rules (nil without rules).
+    var invariantStatistics: InvariantStatistics? { invariants?.statistics }
+
+    /// Aggregates a batch and returns what the windows it closed produced.
+    mutating func ingest(_ batch: SpanBatch, store: Store, logger: Logger) -> Output {
         for span in batch.spans { newestEnd = max(newestEnd, span.endNanos / 1_000_000) }
         aggregator.ingest(batch)
-        return convert(aggregator.drainClosedWindows(now: newestEnd), store: store, logger: logger)
+        invariants?.ingest(batch.spans)
+        return convert(aggregator.drainClosedWindows(now: newestEnd) + (invariants?.drainClosedWindows(now: newestEnd) ?? []),
+                       store: store, logger: logger)
     }
 
     /// Closes the windows that the wall clock (or the data's clock) has passed, or all of them.
-    mutating func drain(now: Int64, all: Bool, store: Store, logger: Logger) -> [SeriesPoints] {
-        convert(all ? aggregator.drainAll() : aggregator.drainClosedWindows(now: max(now, newestEnd)), store: store, logger: logger)
+    mutating func drain(now: Int64, all: Bool, store: Store, logger: Logger) -> Output {
+        let clock = max(now, newestEnd)
+        let windows = all
+            ? aggregator.drainAll() + (invariants?.drainAll() ?? [])
+            : aggregator.drainClosedWindows(now: clock) + (invariants?.drainClosedWindows(now: clock) ?? [])
+        return convert(windows, store: store, logger: logger)
     }
 
-    private func convert(_ windows: [WindowMetrics], store: Store, logger: Logger) -> [SeriesPoints] {
-        var out: [SeriesPoints] = []
+    private mutating func convert(_ windows: [WindowMetrics], store: Store, logger: Logger) -> Output {
+        var output = Output()
+        let attribution = attributions(windows)
         for window in windows {
-            let exemplars = window.exemplars.map { "\($0.traceID)" }
+            let traceIDs = window.exemplars.map { "\($0.traceID)" }
+            let exemplars = window.kind == .invariant ? window.exemplars.map(AnomalyExemplar.init) : []
+            let group = AttributionKey(window)
             for point in window.points() {
                 guard let key = try? SeriesKey(name: point.name, labels: point.labels.map { Label($0.name, $0.value) }) else { continue }
-                out.append(SeriesPoints(key: key, timestamps: [point.timestamp], values: [point.value], exemplarTraceIDs: exemplars))
+                var points = SeriesPoints(key: key, timestamps: [point.timestamp], values: [point.value], exemplarTraceIDs: traceIDs)
+                points.exemplars = exemplars
+                if let pair = attribution[group] {
+                    let weighsErrors = AttributionKey.weighsErrors(point.name)
+                    points.attribution = pair[weighsErrors ? 1 : 0].shares
+                    if weighsErrors { points.dimension = Self.explainingDimension(all: pair[0].shares, affected: pair[1].shares) }
+                }
+                output.points.append(points)
             }
             if let sketch = window.duration, !sketch.isEmpty {
                 let name = window.kind == .callEdge ? "span.edge.duration.sketch" : "span.duration.sketch"
@@ -47,6 +86,59 @@ struct SpanPipeline {
                 }
             }
         }
+        output.releaseEvents = releases.absorb(windows)
+        return output
+    }
+
+    /// Per (kind, service, operation, rule, window): attribution of all spans [0] and of the
+    /// affected (error, violating) spans [1] across the dimension splits.
+    private func attributions(_ windows: [WindowMetrics]) -> [AttributionKey: [SpanAttribution]] {
+        var out: [AttributionKey: [SpanAttribution]] = [:]
+        for window in windows where window.kind == .operation || window.kind == .invariant {
+            let key = AttributionKey(window)
+            var pair = out[key] ?? [SpanAttribution(dimensions: attributionDimensions), SpanAttribution(dimensions: attributionDimensions)]
+            pair[0].add(window, weight: Double(window.count))
+            pair[1].add(window, weight: Double(window.errors))
+            out[key] = pair
+        }
         return out
+    }
+
+    /// The dimension value whose share among the affected spans exceeds its share among all
+    /// spans the most (by at least 0.3): `code.origin=ai` when AI-written code holds 10 % of the
+    /// traffic and 90 % of the errors. Nil when nothing stands out.
+    static func explainingDimension(all: [String: [String: Double]]?, affected: [String: [String: Double]]?) -> String? {
+        guard let all, let affected else { return nil }
+        var best: (lift: Double, label: String)?
+        for (name, shares) in affected.sorted(by: { $0.key < $1.key }) {
+            for (value, share) in shares.sorted(by: { $0.key < $1.key }) {
+                let lift = share - (all[name]?[value] ?? 0)
+                if lift >= 0.3, lift > (best?.lift ?? 0) { best = (lift, "\(name)=\(value)") }
+            }
+        }
+        return best?.label
+    }
+
+    /// The group an anomaly's attribution is taken over: one operation (or one rule on it) in
+    /// one window, across versions, origins and models.
+    private struct AttributionKey: Hashable {
+        var kind: WindowMetrics.Kind
+        var window: Int64
+        var service: String?
+        var operation: String?
+        var rule: String?
+
+        init(_ record: WindowMetrics) {
+            kind = record.kind
+            window = record.windowStart
+            service = record.label("service")
+            operation = record.label("operation")
+            rule = record.label("rule")
+        }
+
+        /// Whether a metric is about errors or violations (weighted by them) rather than all spans.
+        static func weighsErrors(_ metric: String) -> Bool {
+            metric == "span.errors" || metric.hasPrefix("invariant.violation") || metric == "span.edge.errors"
+        }
     }
 }

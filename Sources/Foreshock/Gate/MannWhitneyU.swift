@@ -1,4 +1,5 @@
 import Foundation
+import ForeshockSketches
 
 /// The Mann–Whitney U test (Mann & Whitney, "On a Test of Whether one of Two Random Variables
 /// is Stochastically Larger than the Other", Annals of Mathematical Statistics 18(1), 1947),
@@ -43,38 +44,72 @@ public struct MannWhitneyU: Sendable, Equatable {
     ///
     /// - Complexity: O(n log n) for n = both counts (one sort of the pooled sample).
     public init(baseline: [Double], candidate: [Double]) {
-        baselineCount = baseline.count
-        candidateCount = candidate.count
-        guard !baseline.isEmpty, !candidate.isEmpty else {
-            u = 0
-            z = 0
-            pValue = 1
-            return
-        }
         // The pooled sample, sorted, each value tagged with the sample it came from.
         var pooled: [(value: Double, isCandidate: Bool)] = []
         pooled.reserveCapacity(baseline.count + candidate.count)
         for v in baseline { pooled.append((v, false)) }
         for v in candidate { pooled.append((v, true)) }
         pooled.sort { $0.value < $1.value }
-
-        let n = Double(pooled.count)
-        var candidateRankSum = 0.0
-        var tieTerm = 0.0
+        var ties: [(baseline: Int, candidate: Int)] = []
         var start = 0
         while start < pooled.count {
             var end = start + 1
             while end < pooled.count, pooled[end].value == pooled[start].value { end += 1 }
-            // Ranks start+1 … end (1-based) share their mean.
-            let midRank = Double(start + 1 + end) / 2
             var candidatesInRun = 0
             for i in start..<end where pooled[i].isCandidate { candidatesInRun += 1 }
-            candidateRankSum += midRank * Double(candidatesInRun)
-            let t = Double(end - start)
-            tieTerm += t * t * t - t
+            ties.append((end - start - candidatesInRun, candidatesInRun))
             start = end
         }
-        let nb = Double(baseline.count), nc = Double(candidate.count)
+        self.init(tieGroups: ties)
+    }
+
+    /// Runs the test on two latency sketches with the same mapping, each bucket a group of tied
+    /// values (so the test sees the data at the sketch's relative accuracy, which only makes it
+    /// a little more conservative). Zeros form one group; negative values are not expected
+    /// (durations) and are ranked below zero.
+    ///
+    /// - Complexity: O(buckets).
+    public init(baseline: DDSketch, candidate: DDSketch) {
+        /// The buckets of both stores by ascending index.
+        func groups(_ a: DenseStore, _ b: DenseStore) -> [(baseline: Int, candidate: Int)] {
+            var byIndex: [Int: (baseline: Int, candidate: Int)] = [:]
+            for (index, count) in a.buckets { byIndex[index, default: (0, 0)].baseline += Int(clamping: count) }
+            for (index, count) in b.buckets { byIndex[index, default: (0, 0)].candidate += Int(clamping: count) }
+            return byIndex.sorted { $0.key < $1.key }.map(\.value)
+        }
+        // Negative values: a larger index is a more negative value.
+        let negative = groups(baseline.negativeStore, candidate.negativeStore).reversed()
+        let zeros = (baseline: Int(clamping: baseline.zeroCount), candidate: Int(clamping: candidate.zeroCount))
+        self.init(tieGroups: Array(negative) + [zeros] + groups(baseline.positiveStore, candidate.positiveStore))
+    }
+
+    /// The test from the pooled sample's groups of tied values, in ascending order of value:
+    /// how many of each group come from each sample.
+    init(tieGroups: [(baseline: Int, candidate: Int)]) {
+        let nbInt = tieGroups.reduce(0) { $0 + $1.baseline }, ncInt = tieGroups.reduce(0) { $0 + $1.candidate }
+        baselineCount = nbInt
+        candidateCount = ncInt
+        guard nbInt > 0, ncInt > 0 else {
+            u = 0
+            z = 0
+            pValue = 1
+            return
+        }
+        var candidateRankSum = 0.0
+        var tieTerm = 0.0
+        var below = 0
+        for group in tieGroups {
+            let size = group.baseline + group.candidate
+            guard size > 0 else { continue }
+            // Ranks below+1 … below+size (1-based) share their mean.
+            let midRank = Double(2 * below + size + 1) / 2
+            candidateRankSum += midRank * Double(group.candidate)
+            let t = Double(size)
+            tieTerm += t * t * t - t
+            below += size
+        }
+        let n = Double(below)
+        let nb = Double(nbInt), nc = Double(ncInt)
         u = candidateRankSum - nc * (nc + 1) / 2
         let mean = nb * nc / 2
         let variance = nb * nc / 12 * ((n + 1) - tieTerm / (n * (n - 1)))

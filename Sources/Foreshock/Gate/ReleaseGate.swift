@@ -143,6 +143,19 @@ public enum ReleaseGate {
         return (0..<cap).map { values[$0 * values.count / cap] }
     }
 
+    /// The gate's latency rule: some quantile grew by more than `maxLatencyRegression` and the
+    /// one-sided rank test is significant.
+    static func latencyRegressed(_ changes: [QuantileChange], _ test: MannWhitneyU, _ options: Options) -> Bool {
+        changes.contains { $0.relativeChange > options.maxLatencyRegression } && test.pValue < options.significance
+    }
+
+    /// The gate's ratio rule (errors; the engine also applies it to invariant violations): the
+    /// ratio grew by more than `allowance` and the one-sided z-test is significant.
+    static func ratioRegressed(baseline: Double, candidate: Double, allowance: Double, test: TwoProportionZTest,
+                               _ options: Options) -> Bool {
+        candidate - baseline > allowance && test.pValue < options.significance
+    }
+
     static func evaluate(_ key: GroupKey, _ base: Samples?, _ cand: Samples?, _ options: Options) -> GateGroupResult {
         var result = GateGroupResult(service: key.service, operation: key.operation,
                                      baseline: base.map { summarize($0, options) },
@@ -164,9 +177,9 @@ public enum ReleaseGate {
                                         candidateSuccesses: c.errors, candidateCount: c.count)
         result.latencyTest = latency
         result.errorTest = errors
-        let exceeded = result.quantileChanges.filter { $0.relativeChange > options.maxLatencyRegression }
-        result.latencyRegressed = !exceeded.isEmpty && latency.pValue < options.significance
-        result.errorRatioRegressed = c.errorRatio - b.errorRatio > options.maxErrorRateIncrease && errors.pValue < options.significance
+        result.latencyRegressed = latencyRegressed(result.quantileChanges, latency, options)
+        result.errorRatioRegressed = ratioRegressed(baseline: b.errorRatio, candidate: c.errorRatio,
+                                                    allowance: options.maxErrorRateIncrease, test: errors, options)
         result.verdict = result.latencyRegressed || result.errorRatioRegressed ? .regression : .pass
         return result
     }

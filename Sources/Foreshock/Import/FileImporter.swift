@@ -51,8 +51,8 @@ public enum FileImporter {
                 // per-window latency sketches (quantiles over any range later).
                 var pipeline = SpanPipeline(configuration: SpanIngestConfiguration())
                 let logger = Logger(label: "foreshock.import")
-                let derived = pipeline.ingest(spans, store: store, logger: logger)
-                    + pipeline.drain(now: .min, all: true, store: store, logger: logger)
+                let derived = pipeline.ingest(spans, store: store, logger: logger).points
+                    + pipeline.drain(now: .min, all: true, store: store, logger: logger).points
                 var seen = Set<SeriesKey>()
                 for points in derived {
                     report.append += try store.append(series: points.key, timestamps: points.timestamps, values: points.values)

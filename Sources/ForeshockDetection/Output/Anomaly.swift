@@ -30,6 +30,10 @@ public enum AnomalyKind: String, Sendable, Codable, CaseIterable {
     case trend
     /// The forecast crosses a configured static threshold within the horizon.
     case predictedBreach
+    /// A release behaves worse than the version it replaces, compared side by side on the
+    /// same operation (latency, error ratio or an invariant's violation ratio; the engine's
+    /// release tracker, with the statistics of `foreshock gate`).
+    case releaseRegression
 }
 
 /// How bad an anomaly is, from its score.
@@ -57,7 +61,8 @@ public enum AnomalySeverity: String, Sendable, Codable, CaseIterable, Comparable
 /// `{"id":1,"series":{"name":"latency","labels":{"svc":"api"}},"time":…,"onset":…,
 ///   "observed":…,"expected":…,"lower":…,"upper":…,"score":0.83,"severity":"critical",
 ///   "kind":"spike","leadTime":null,"exemplarTraceIDs":[],"dimension":null}`
-/// (`leadTime` and `dimension` are omitted when nil by the default encoder).
+/// (`leadTime`, `dimension`, `exemplars` and `attribution` are omitted when nil by the default
+/// encoder).
 public struct Anomaly: Sendable, Codable, Equatable {
     /// Incident number, unique per detector (1, 2, …).
     public var id: UInt64
@@ -81,6 +86,13 @@ public struct Anomaly: Sendable, Codable, Equatable {
     public var exemplarTraceIDs: [String]
     /// The label dimension that best explains the anomaly (filled by the engine; nil here).
     public var dimension: String?
+    /// Exemplar spans with the attribute values that matter (an invariant's violations carry
+    /// the values the rule read); nil when none.
+    public var exemplars: [AnomalyExemplar]?
+    /// Share of the affected spans (errors, violations, or all spans for latency and traffic)
+    /// by attribution dimension and value, e.g. `["code.origin": ["ai": 0.97, "human": 0.03]]`,
+    /// over the operation's spans in the window; nil when the series is not span-derived.
+    public var attribution: [String: [String: Double]]?
 
     public init(
         id: UInt64, series: SeriesRef, time: Int64, onset: Int64, observed: Double, expected: Double,
@@ -105,7 +117,7 @@ public struct Anomaly: Sendable, Codable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case id, series, time, onset, observed, expected, lower, upper, score, severity, kind
-        case leadTime, exemplarTraceIDs, dimension
+        case leadTime, exemplarTraceIDs, dimension, exemplars, attribution
     }
 }
 
@@ -123,5 +135,19 @@ public enum AnomalyEvent: Sendable, Codable, Equatable {
         switch self {
         case let .opened(a), let .updated(a), let .closed(a): a
         }
+    }
+}
+
+/// A span kept with an anomaly: its ids and the (redacted) attribute values that explain it.
+public struct AnomalyExemplar: Sendable, Codable, Equatable {
+    /// Lower-case hex, as in OTLP JSON.
+    public var traceID: String
+    public var spanID: String
+    public var attributes: [String: String]
+
+    public init(traceID: String, spanID: String, attributes: [String: String] = [:]) {
+        self.traceID = traceID
+        self.spanID = spanID
+        self.attributes = attributes
     }
 }

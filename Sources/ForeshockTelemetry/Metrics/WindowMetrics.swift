@@ -44,7 +44,7 @@ public struct Exemplar: Sendable {
 
 /// The metrics of one series in one closed window.
 ///
-/// Three kinds of series:
+/// Four kinds of series:
 /// - ``Kind/operation``: labels `service`, `operation` (span name), `kind`, `status` (the
 ///   *effective* status: `error` also for spans with unset status and an HTTP 5xx or a non-zero
 ///   gRPC status) and the configured dimensions present on the spans; or, for the overflow
@@ -55,11 +55,16 @@ public struct Exemplar: Sendable {
 ///   and the duration sketch are the caller-side view (the parent span).
 /// - ``Kind/utilization``: a utilisation resource attribute of a service: labels `service` and
 ///   `attribute`; ``utilizationMean``/``utilizationMax``.
+/// - ``Kind/invariant``: an invariant rule on an operation (``SpanInvariantAggregator``): labels
+///   `rule`, `service`, `operation` and the dimensions; ``count`` = evaluations, ``errors`` =
+///   violations, exemplars = violating spans with the values the rule read.
 public struct WindowMetrics: Sendable {
     public enum Kind: Sendable, Equatable {
         case operation
         case callEdge
         case utilization
+        /// An invariant rule's evaluations and violations (``SpanInvariantAggregator``).
+        case invariant
     }
 
     public var kind: Kind
@@ -103,7 +108,8 @@ public struct WindowMetrics: Sendable {
     /// `span.count`, `span.rate`, `span.errors`, `span.inflight_seconds`, `span.concurrency`,
     /// `span.self_seconds`, `span.duration.p50/p90/p99/max` (from the sketch), `gen_ai.tokens.input`,
     /// `gen_ai.tokens.output` (when non-zero); for edges `span.edge.calls`, `span.edge.errors`,
-    /// `span.edge.duration.p50/p90/p99`; for utilisation `resource.utilization.mean`/`.max`.
+    /// `span.edge.duration.p50/p90/p99`; for utilisation `resource.utilization.mean`/`.max`; for
+    /// invariants `invariant.evaluations`, `invariant.violations`, `invariant.violation_ratio`.
     /// The sketch itself is kept whole in ``duration`` for quantile queries after merging.
     public func points() -> [MetricPoint] {
         var out: [MetricPoint] = []
@@ -137,6 +143,10 @@ public struct WindowMetrics: Sendable {
         case .utilization:
             add("resource.utilization.mean", utilizationMean)
             add("resource.utilization.max", utilizationMax)
+        case .invariant:
+            add("invariant.evaluations", Double(count))
+            add("invariant.violations", Double(errors))
+            if count > 0 { add("invariant.violation_ratio", Double(errors) / Double(count)) }
         }
         return out
     }

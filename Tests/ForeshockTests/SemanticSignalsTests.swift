@@ -1,0 +1,80 @@
+import Foreshock
+import ForeshockTestSupport
+import Foundation
+import Synchronization
+import Testing
+
+/// Invariants, deploy-aware baselines and attribution end to end: the simulated shop's
+/// checkout release 2.1.0 (AI-written) gets the order total wrong by one cent on 1 % of orders
+/// while latency and errors stay flat, and the engine must say so within minutes — naming the
+/// rule, the version and the code origin, with an exemplar carrying the offending values.
+@Suite struct SemanticSignalsTests {
+    static let rule = #"span.name == "PlaceOrder" => attr["order.total_cents"] == attr["order.items_sum_cents"] - attr["order.discount_cents"]"#
+
+    @Test func aSilentInvariantRegressionIsRaisedWithinMinutesAndAttributed() async throws {
+        var configuration = EngineConfiguration()
+        configuration.spans.invariants = [InvariantRuleConfiguration(name: "order-total", rule: Self.rule)]
+        let engine = try Engine(configuration: configuration)
+        let events = Mutex<[AnomalyEvent]>([])
+        engine.onAnomaly { event in events.withLock { $0.append(event) } }
+
+        let scenario = SimulationScenario.invariantRegression
+        var generator = SpanStreamGenerator(scenario: scenario)
+        var batch: [Span] = []
+        while let spans = generator.nextSecond() {
+            batch += spans
+            guard generator.second % 5 == 0 else { continue }
+            while engine.queueDepth > configuration.queueCapacity / 2 { try await Task.sleep(for: .milliseconds(2)) }
+            let result = engine.ingest(spans: SpanBatch(spans: batch))
+            #expect(result.shedPoints == 0)
+            batch.removeAll(keepingCapacity: true)
+        }
+        try await engine.shutdown()
+
+        let all = events.withLock { $0 }
+        let deploy = (scenario.startUnixSeconds + 60 * 60) * 1000
+        let opened = all.compactMap { event -> Anomaly? in if case let .opened(a) = event { a } else { nil } }
+        let regression = try #require(opened.first { $0.kind == .releaseRegression && $0.series.name == "release.violations" },
+                                      "no release regression among \(opened.map { "\($0.kind) \($0.series)" })")
+        #expect(regression.series.labels["rule"] == "order-total")
+        #expect(regression.series.labels["service"] == "checkout" && regression.series.labels["operation"] == "PlaceOrder")
+        #expect(regression.series.labels["service.version"] == "2.1.0")
+        #expect(regression.series.labels["baseline.service.version"] == "1.0.0")
+        #expect(regression.dimension == "service.version=2.1.0")
+        #expect(regression.attribution?["code.origin"]?["ai"] == 1, "every violation comes from AI-written code")
+        #expect(regression.observed > 0.003 && regression.observed < 0.04, "about 1 % of the release's orders")
+        #expect(regression.expected == 0)
+        let minutesAfterDeploy = Double(regression.time - deploy) / 60_000
+        #expect(minutesAfterDeploy > 0 && minutesAfterDeploy <= 20, "raised \(minutesAfterDeploy) min after the deploy began")
+        let exemplar = try #require(regression.exemplars?.first)
+        let total = try #require(exemplar.attributes["order.total_cents"].flatMap { Int($0) })
+        let sum = try #require(exemplar.attributes["order.items_sum_cents"].flatMap { Int($0) })
+        let discount = try #require(exemplar.attributes["order.discount_cents"].flatMap { Int($0) })
+        #expect(total == sum - discount - 1, "the exemplar shows the offending values")
+        #expect(regression.exemplarTraceIDs.contains(exemplar.traceID))
+
+        // One incident: once the old version has been gone for adoptAfterWindows, 2.1.0 is the
+        // baseline — the incident closes and the confirmed new normal raises nothing more.
+        #expect(opened.filter { $0.kind == .releaseRegression }.count == 1)
+        let closed = all.compactMap { event -> Anomaly? in if case let .closed(a) = event, a.id == regression.id, a.kind == .releaseRegression { a } else { nil } }
+        #expect(closed.count == 1)
+        print("invariant regression raised \(minutesAfterDeploy) min after the deploy began; adopted after \(Double((closed.first?.time ?? 0) - deploy) / 60_000) min")
+
+        // Latency and errors did not change: no regression on them, and the old version's
+        // invariant series saw no violation at all.
+        #expect(!opened.contains { $0.kind == .releaseRegression && $0.series.name != "release.violations" })
+        let violations = engine.store.series(matching: [.equal("__name__", "invariant.violations"), .equal("service.version", "1.0.0")])
+        #expect(!violations.isEmpty)
+        for key in violations { #expect(try engine.store.read(series: key).values.allSatisfy { $0 == 0 }) }
+    }
+
+    @Test func aBadRuleIsAConfigurationErrorWithItsColumn() throws {
+        var configuration = EngineConfiguration()
+        configuration.spans.invariants = [InvariantRuleConfiguration(name: "broken", rule: #"span.name == "x" => attr["a"] >"#)]
+        #expect {
+            try configuration.validate()
+        } throws: { error in
+            "\(error)".contains("invariants[0] (broken)") && "\(error)".contains("column")
+        }
+    }
+}
