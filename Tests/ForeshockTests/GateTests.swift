@@ -306,3 +306,26 @@ private let sharedFormats = repositoryRoot + "/../shared/formats"
         #expect(!report.table.contains("\u{1}"), "control characters are not printed to the terminal")
     }
 }
+
+@Suite struct MannWhitneyUOnSketchesTests {
+    /// The sketch form ranks buckets as tied groups: on data that is already bucket-valued it
+    /// equals the exact test, and on continuous data it reaches the same verdict.
+    @Test func agreesWithTheExactTest() {
+        var random = SplitMix64(seed: 77)
+        let baseline = (0..<3_000).map { _ in random.nextLogNormal(median: 0.1, sigma: 0.5) }
+        let slower = (0..<2_000).map { _ in random.nextLogNormal(median: 0.115, sigma: 0.5) }
+        let same = (0..<2_000).map { _ in random.nextLogNormal(median: 0.1, sigma: 0.5) }
+        func sketch(_ values: [Double]) -> DDSketch {
+            var s = DDSketch(relativeAccuracy: 0.01)
+            s.add(contentsOf: values)
+            return s
+        }
+        let exactSlower = MannWhitneyU(baseline: baseline, candidate: slower)
+        let sketchSlower = MannWhitneyU(baseline: sketch(baseline), candidate: sketch(slower))
+        #expect(exactSlower.pValue < 1e-6 && sketchSlower.pValue < 1e-6)
+        #expect(abs(exactSlower.probabilityOfSuperiority - sketchSlower.probabilityOfSuperiority) < 0.01)
+        let sketchSame = MannWhitneyU(baseline: sketch(baseline), candidate: sketch(same))
+        #expect(sketchSame.pValue > 0.01)
+        #expect(sketchSame.baselineCount == 3_000 && sketchSame.candidateCount == 2_000)
+    }
+}

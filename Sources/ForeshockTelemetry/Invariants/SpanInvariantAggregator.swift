@@ -209,6 +209,11 @@ public struct InvariantStatistics: Sendable, Equatable {
     public struct Skip: Hashable, Sendable {
         public var rule: String
         public var reason: InvariantSkipReason
+
+        public init(rule: String, reason: InvariantSkipReason) {
+            self.rule = rule
+            self.reason = reason
+        }
     }
 
     /// Applications that could not be decided, by rule and reason (a false premise is not
