@@ -47,6 +47,7 @@ public struct HTMLReport: Sendable {
     /// The distinct sources (files) of the series added, in the order first seen.
     public private(set) var sources: [String] = []
     private var sourceSet: Set<String> = []
+    private var breakdown = ReleaseBreakdown()
 
     public init(options: Options = Options()) { self.options = options }
 
@@ -54,6 +55,7 @@ public struct HTMLReport: Sendable {
     public mutating func add(_ series: ScoredSeries) {
         seriesCount += 1
         if sourceSet.insert(series.source).inserted { sources.append(series.source) }
+        breakdown.add(series)
         if !series.incidents.isEmpty { flagged.append(series) }
     }
 
@@ -133,7 +135,7 @@ public struct HTMLReport: Sendable {
         }
         var html = "<div class=\"scroll\"><table class=\"incidents\">\n<thead><tr><th>series</th><th>kind</th><th>severity</th><th>onset (UTC)</th>"
             + "<th>end (UTC)</th><th class=\"number\">observed</th><th class=\"number\">expected</th><th class=\"number\">band</th>"
-            + "<th class=\"number\">score</th><th>lead time</th></tr></thead>\n<tbody>\n"
+            + "<th class=\"number\">score</th><th>lead time</th><th>releases, code origin, model</th></tr></thead>\n<tbody>\n"
         for (i, anomaly) in rows.prefix(max(0, options.maxTableRows)) {
             let series = ranked[i]
             let name = Markup.escape("\(series.source) [\(series.name)]")
@@ -146,7 +148,8 @@ public struct HTMLReport: Sendable {
                 + "<td class=\"number\">\(ReportFormat.significant(anomaly.expected))</td>"
                 + "<td class=\"number\">\(ReportFormat.significant(anomaly.lower)) .. \(ReportFormat.significant(anomaly.upper))</td>"
                 + "<td class=\"number\">\(ReportFormat.significant(anomaly.score, digits: 3))</td>"
-                + "<td>\(anomaly.leadTime.map { ReportFormat.duration(milliseconds: $0) } ?? "")</td></tr>\n"
+                + "<td>\(anomaly.leadTime.map { ReportFormat.duration(milliseconds: $0) } ?? "")</td>"
+                + "<td>\(Markup.escape(breakdown.text(for: anomaly, of: series) ?? ""))</td></tr>\n"
         }
         html += "</tbody>\n</table></div>\n"
         if rows.count > options.maxTableRows {
