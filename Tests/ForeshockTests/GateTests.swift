@@ -329,3 +329,22 @@ private let sharedFormats = repositoryRoot + "/../shared/formats"
         #expect(sketchSame.baselineCount == 3_000 && sketchSame.candidateCount == 2_000)
     }
 }
+
+@Suite struct GateAttributionTests {
+    /// The candidate's errors are attributed by code origin: the AI-written half of the
+    /// candidate holds all of them, and the explanation says so.
+    @Test func aRegressionNamesTheCodeOriginOfItsErrors() throws {
+        let baseline = syntheticSpans(count: 600, errorRatio: 0.0, seed: 5)
+        var candidate = syntheticSpans(count: 600, seed: 6)
+        for i in candidate.indices {
+            let ai = i % 2 == 0
+            candidate[i].attributes.append(SpanAttribute("code.origin", .string(ai ? "ai" : "human")))
+            if ai && i % 10 == 0 { candidate[i].status = .error }
+        }
+        let report = ReleaseGate.compare(baseline: baseline, candidate: candidate)
+        let group = try #require(report.groups.first)
+        #expect(group.errorRatioRegressed)
+        #expect(group.candidateAttribution?["code.origin"] == ["ai": 1])
+        #expect(group.explanation(report.options).contains("candidate errors by code.origin ai 100.00%"))
+    }
+}

@@ -63,6 +63,14 @@ extension GateGroupResult {
                          + "(\(GateFormat.percentagePoints(c.errorRatio - b.errorRatio)), limit \(GateFormat.percentagePoints(options.maxErrorRateIncrease, signed: false))); "
                          + "z-test p=\(GateFormat.pValue(test.pValue))" + (errorRatioRegressed ? "" : " not significant"))
         }
+        if verdict == .regression, let attribution = candidateAttribution {
+            let what = errorRatioRegressed ? "candidate errors" : "candidate spans"
+            let dimensions = attribution.keys.sorted().map { name in
+                name + " " + (attribution[name] ?? [:]).sorted { ($1.value, $0.key) < ($0.value, $1.key) }
+                    .map { "\($0.key) \(GateFormat.ratio($0.value))" }.joined(separator: ", ")
+            }
+            parts.append("\(what) by " + dimensions.joined(separator: "; "))
+        }
         return parts.joined(separator: "; ")
     }
 }

@@ -111,14 +111,36 @@ public enum ReleaseGate {
         var operation: String
     }
 
+    /// The attribution dimensions of a group's spans (span attribute, else resource attribute).
+    static let attributionDimensions = ["code.origin", "gen_ai.request.model", "service.version"]
+
     struct Samples {
         /// Durations in milliseconds, input order.
         var durations: [Double] = []
         var errors = 0
+        /// Spans and errors by attribution dimension and value.
+        var attributed: [String: [String: (spans: Int, errors: Int)]] = [:]
 
         mutating func add(_ span: Span) {
             durations.append(Double(span.durationNanos) / 1e6)
-            if ReleaseGate.isError(span) { errors += 1 }
+            let isError = ReleaseGate.isError(span)
+            if isError { errors += 1 }
+            for name in ReleaseGate.attributionDimensions {
+                guard let value = (span.attribute(name) ?? span.resource.attribute(name))?.labelText else { continue }
+                attributed[name, default: [:]][value, default: (0, 0)].spans += 1
+                if isError { attributed[name, default: [:]][value, default: (0, 0)].errors += 1 }
+            }
+        }
+
+        /// Shares by dimension and value of the errors (`ofErrors`) or of all spans.
+        func shares(ofErrors: Bool) -> [String: [String: Double]]? {
+            var out: [String: [String: Double]] = [:]
+            for (name, values) in attributed {
+                let weights = values.mapValues { Double(ofErrors ? $0.errors : $0.spans) }
+                let total = weights.values.reduce(0, +)
+                if total > 0 { out[name] = weights.filter { $0.value > 0 }.mapValues { $0 / total } }
+            }
+            return out.isEmpty ? nil : out
         }
     }
 
@@ -181,6 +203,7 @@ public enum ReleaseGate {
         result.errorRatioRegressed = ratioRegressed(baseline: b.errorRatio, candidate: c.errorRatio,
                                                     allowance: options.maxErrorRateIncrease, test: errors, options)
         result.verdict = result.latencyRegressed || result.errorRatioRegressed ? .regression : .pass
+        result.candidateAttribution = cand.shares(ofErrors: result.errorRatioRegressed)
         return result
     }
 }
@@ -245,4 +268,7 @@ public struct GateGroupResult: Sendable, Equatable {
     /// The error ratio grew beyond the limit and the z-test is significant.
     public var errorRatioRegressed = false
     public var verdict: GateVerdict = .pass
+    /// Share of the candidate's affected spans — its errors when the error ratio regressed,
+    /// else all its spans — by `code.origin`, `gen_ai.request.model` and `service.version`.
+    public var candidateAttribution: [String: [String: Double]]?
 }
