@@ -108,6 +108,12 @@ let package = Package(
             name: "ForeshockDetectionTests",
             dependencies: ["ForeshockDetection", "ForeshockTestSupport"]
         ),
+        // Test tool: the engine under SIGKILL mid-ingest and mid-flush.
+        .executableTarget(
+            name: "engine-crash-writer",
+            dependencies: ["Foreshock", "ForeshockTestSupport"],
+            path: "Tests/Tools/EngineCrashWriter"
+        ),
         .testTarget(
             name: "ForeshockServerTests",
             dependencies: ["foreshock-server"]
@@ -122,7 +128,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ForeshockTests",
-            dependencies: ["Foreshock", "ForeshockTestSupport"]
+            dependencies: ["Foreshock", "ForeshockTestSupport", "engine-crash-writer"]
         ),
     ]
 )

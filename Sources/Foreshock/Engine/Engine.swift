@@ -94,7 +94,7 @@ public final class Engine: Sendable {
                         let depth = queuedPoints.remove(count)
                         metrics.queueDepth.record(depth)
                     case let .spans(batch):
-                        let derived = spans.ingest(batch, store: store, logger: logger)
+                        let derived = spans.ingest(batch, store: store, logger: logger, wallClock: Engine.unixMilliseconds())
                         pipeline.process(derived.points, store: store, broadcaster: broadcaster, logger: logger)
                         pipeline.publish(derived.releaseEvents, broadcaster: broadcaster)
                         metrics.queueDepth.record(queuedPoints.remove(batch.spans.count))

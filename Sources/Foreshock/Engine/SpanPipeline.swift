@@ -17,6 +17,10 @@ struct SpanPipeline {
     private var releases: ReleaseTracker
     private let attributionDimensions: [String]
     private var newestEnd: Int64 = .min
+    /// When the last batch arrived (Unix ms, wall clock).
+    private var lastIngestWallClock: Int64 = .min
+    private let windowLength: Int64
+    private let allowedLateness: Int64
 
     /// What closed windows produced.
     struct Output {
@@ -35,13 +39,16 @@ struct SpanPipeline {
         releases = ReleaseTracker(configuration: configuration.releases, windowLength: metrics.windowMilliseconds,
                                   attributionDimensions: configuration.attributionDimensions)
         attributionDimensions = configuration.attributionDimensions
+        windowLength = max(1, metrics.windowMilliseconds)
+        allowedLateness = max(0, metrics.allowedLatenessWindows)
     }
 
     /// Counters of the invariant rules (nil without rules).
     var invariantStatistics: InvariantStatistics? { invariants?.statistics }
 
     /// Aggregates a batch and returns what the windows it closed produced.
-    mutating func ingest(_ batch: SpanBatch, store: Store, logger: Logger) -> Output {
+    mutating func ingest(_ batch: SpanBatch, store: Store, logger: Logger, wallClock: Int64) -> Output {
+        lastIngestWallClock = wallClock
         for span in batch.spans { newestEnd = max(newestEnd, span.endNanos / 1_000_000) }
         aggregator.ingest(batch)
         invariants?.ingest(batch.spans)
@@ -49,9 +56,17 @@ struct SpanPipeline {
                        store: store, logger: logger)
     }
 
-    /// Closes the windows that the wall clock (or the data's clock) has passed, or all of them.
+    /// Closes the windows that the clock has passed, or all of them.
+    ///
+    /// The clock is the data's own (the newest span end) while spans keep arriving, so that a
+    /// replay of historical traces, far behind the wall clock, does not have each flush close
+    /// the window it is filling (its later spans would be dropped as late); once no span has
+    /// arrived for the allowed lateness, the wall clock closes what is left (a quiet service's
+    /// last windows). For live traffic the two clocks agree.
     mutating func drain(now: Int64, all: Bool, store: Store, logger: Logger) -> Output {
-        let clock = max(now, newestEnd)
+        let idle = lastIngestWallClock == .min || now.subtractingReportingOverflow(lastIngestWallClock).partialValue
+            > windowLength * (1 + allowedLateness)
+        let clock = idle ? max(now, newestEnd) : newestEnd
         let windows = all
             ? aggregator.drainAll() + (invariants?.drainAll() ?? [])
             : aggregator.drainClosedWindows(now: clock) + (invariants?.drainClosedWindows(now: clock) ?? [])
