@@ -114,6 +114,12 @@ let package = Package(
             dependencies: ["Foreshock", "ForeshockTestSupport"],
             path: "Tests/Tools/EngineCrashWriter"
         ),
+        // Test tool: the engine under a label explosion and a load burst (peak RSS, shed counts).
+        .executableTarget(
+            name: "engine-soak",
+            dependencies: ["Foreshock", "ForeshockTestSupport"],
+            path: "Tests/Tools/EngineSoak"
+        ),
         .testTarget(
             name: "ForeshockServerTests",
             dependencies: ["foreshock-server"]
@@ -128,7 +134,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ForeshockTests",
-            dependencies: ["Foreshock", "ForeshockTestSupport", "engine-crash-writer"]
+            dependencies: ["Foreshock", "ForeshockTestSupport", "engine-crash-writer", "engine-soak"]
         ),
     ]
 )

@@ -50,6 +50,10 @@ struct DetectionPipeline: Sendable {
     mutating func process(_ batch: [SeriesPoints], store: Store, broadcaster: AnomalyBroadcaster, logger: Logger) {
         let start = ContinuousClock.now
         for points in batch {
+            if store.kind(of: points.key) == nil, store.seriesCount >= configuration.maxStoredSeries {
+                metrics.rejectedSeriesPoints.increment(by: points.timestamps.count)
+                continue
+            }
             do {
                 let result = try store.append(series: points.key, timestamps: points.timestamps, values: points.values)
                 if result.rejectedTooOld > 0 { metrics.rejectedTooOld.increment(by: result.rejectedTooOld) }

@@ -22,6 +22,10 @@ public struct EngineConfiguration: Codable, Sendable, Equatable {
     /// Series that get a detector; points of further series are stored but not scored
     /// (counted in `foreshock_unscored_points_total`), which bounds detector memory.
     public var maxDetectedSeries = 100_000
+    /// Series the store may hold: points of further new series are dropped and counted in
+    /// `foreshock_rejected_series_points_total` (the last line of defence against a label
+    /// explosion; the span cardinality guard normally stops one long before).
+    public var maxStoredSeries = 1_000_000
     /// Seconds between background flushes of the store and the detector state.
     public var flushInterval = 5.0
     /// Static thresholds (SLO lines) by series matcher: early warnings before they are crossed.
@@ -58,6 +62,8 @@ public struct EngineConfiguration: Codable, Sendable, Equatable {
         }
         try check(queueCapacity > 0, "queueCapacity must be positive, got \(queueCapacity)")
         try check(maxDetectedSeries >= 0, "maxDetectedSeries must not be negative")
+        try check(maxStoredSeries > 0, "maxStoredSeries must be positive")
+        try check(spans.seriesRetentionWindows >= 0, "spans.seriesRetentionWindows must not be negative")
         try check(flushInterval > 0 && flushInterval.isFinite, "flushInterval must be a positive number of seconds")
         try check(subscriberBuffer > 0, "subscriberBuffer must be positive")
         try check(spans.windowMilliseconds >= 1000, "spans.windowMilliseconds must be at least 1000")

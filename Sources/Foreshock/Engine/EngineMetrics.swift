@@ -8,6 +8,7 @@ struct EngineMetrics: Sendable {
     let shedPoints = Counter(label: "foreshock_shed_points_total")
     let rejectedBatches = Counter(label: "foreshock_rejected_batches_total")
     let rejectedTooOld = Counter(label: "foreshock_rejected_too_old_points_total")
+    let rejectedSeriesPoints = Counter(label: "foreshock_rejected_series_points_total")
     let unscoredPoints = Counter(label: "foreshock_unscored_points_total")
     let anomalyEvents = Counter(label: "foreshock_anomaly_events_total")
     let droppedEvents = Counter(label: "foreshock_subscriber_dropped_events_total")

@@ -9,6 +9,9 @@ public struct SpanIngestConfiguration: Codable, Sendable, Equatable {
     public var dimensions: [String] = SpanMetricsConfiguration.defaultDimensions
     /// Series per service beyond which spans go to the service's overflow series.
     public var maxSeriesPerService = 2_000
+    /// Windows a series keeps its place under the cap after its last span (bounds new series
+    /// per period under label churn; see `SpanMetricsAggregator`).
+    public var seriesRetentionWindows: Int64 = 360
     /// Attributes that may become dimensions or be kept with exemplars (added to the defaults).
     public var allowedAttributes: [String] = []
     /// Mask e-mail addresses, bearer tokens and card numbers in kept values.
@@ -46,6 +49,7 @@ public struct SpanIngestConfiguration: Codable, Sendable, Equatable {
         configuration.windowMilliseconds = windowMilliseconds
         configuration.dimensions = dimensions
         configuration.maxSeriesPerService = maxSeriesPerService
+        configuration.seriesRetentionWindows = seriesRetentionWindows
         configuration.exemplarsPerSeries = exemplarsPerSeries
         configuration.redaction = RedactionPolicy(
             allowedAttributes: RedactionPolicy.defaultAllowedAttributes.union(allowedAttributes),

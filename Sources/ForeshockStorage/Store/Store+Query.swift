@@ -135,6 +135,9 @@ extension Store {
         return result
     }
 
+    /// The number of series. - Complexity: O(1).
+    public var seriesCount: Int { catalog.withLock { $0.byKey.count } }
+
     /// The kind of a series, or nil if the store does not have it.
     public func kind(of key: SeriesKey) -> SeriesKind? { catalog.withLock { $0.byKey[key]?.kind } }
 

@@ -21,7 +21,10 @@ import ForeshockSketches
 /// ``WindowMetrics``. Each service may have at most `maxSeriesPerService` live series; a span
 /// that would create one more is counted in the service's overflow series
 /// (`otel.metric.overflow="true"`) and in ``SpanMetricsStatistics/overflowSpans``. A series
-/// with no span in any open window is forgotten when windows are drained, freeing its place.
+/// keeps its place until it has had no span for `seriesRetentionWindows` windows (an hour of
+/// 10-s windows by default): under label churn (a new user id on every span) at most
+/// `maxSeriesPerService` new series per service appear per retention period, which is what
+/// bounds the series the store accumulates. ``drainAll()`` (end of an export) frees them all.
 /// Memory is therefore bounded by `maxServices × maxSeriesPerService` series whatever the
 /// input (a million distinct attribute values included), plus `maxOpenWindows` windows and
 /// the fixed-size join buffers.
@@ -664,10 +667,10 @@ public final class SpanMetricsAggregator {
 
     /// Returns and forgets every open window (end of a batch export, shutdown).
     public func drainAll() -> [WindowMetrics] {
-        drain { _ in true }
+        drain(releasingAll: true) { _ in true }
     }
 
-    private func drain(_ isClosed: (WindowState) -> Bool) -> [WindowMetrics] {
+    private func drain(releasingAll: Bool = false, _ isClosed: (WindowState) -> Bool) -> [WindowMetrics] {
         let closing = windows.filter(isClosed).sorted { $0.start < $1.start }
         guard !closing.isEmpty else { return [] }
         windows.removeAll(where: isClosed)
@@ -679,7 +682,7 @@ public final class SpanMetricsAggregator {
         for window in closing {
             out.append(contentsOf: records(of: window))
         }
-        releaseIdleSeries()
+        releaseIdleSeries(all: releasingAll)
         return out
     }
 
@@ -721,11 +724,18 @@ public final class SpanMetricsAggregator {
         return out
     }
 
-    /// Forgets series with no span in any open window and rebuilds the lookup table.
-    private func releaseIdleSeries() {
-        let oldestOpen = windows.map(\.start).min() ?? Int64.max
+    /// Forgets series idle for `seriesRetentionWindows` windows before the oldest open one (or
+    /// every series, at the end of an export) and rebuilds the lookup table.
+    private func releaseIdleSeries(all: Bool) {
+        let oldestOpen = windows.map(\.start).min() ?? watermark
+        var before = Int64.max
+        if !all {
+            let retention = windowLength.multipliedReportingOverflow(by: max(0, configuration.seriesRetentionWindows))
+            let start = oldestOpen.subtractingReportingOverflow(retention.partialValue)
+            before = retention.overflow || start.overflow ? .min : start.partialValue
+        }
         var released = 0
-        for id in entries.indices where entries[id].live && entries[id].lastWindowStart < oldestOpen {
+        for id in entries.indices where entries[id].live && entries[id].lastWindowStart < before {
             if !entries[id].overflow, let count = seriesPerService[entries[id].service] {
                 if count <= 1 { seriesPerService[entries[id].service] = nil } else { seriesPerService[entries[id].service] = count - 1 }
             }

@@ -13,6 +13,9 @@ public struct SpanMetricsConfiguration: Sendable {
     public var maxSeriesPerService = 2_000
     /// Services limit; spans of further services go to one overflow series without a service.
     public var maxServices = 1_000
+    /// Windows a series stays admitted (counted against `maxSeriesPerService`) after its last
+    /// span: the cap then bounds new series per retention period, not per window.
+    public var seriesRetentionWindows: Int64 = 360
     /// Windows stay open this many window lengths after their end, for late spans.
     public var allowedLatenessWindows: Int64 = 1
     /// The most windows open at once; a span that would open one more is dropped and counted

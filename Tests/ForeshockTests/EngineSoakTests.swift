@@ -1,0 +1,41 @@
+import Foundation
+import Testing
+
+/// The engine under a label explosion (a distinct `user.id` dimension on every span) and a
+/// burst far above what it can take (`engine-soak`): it must not crash, must shed the excess
+/// with a count, keep the series it creates within the cardinality guard's bound, and keep its
+/// memory bounded.
+@Suite struct EngineSoakTests {
+    static var soakPath: String? {
+        let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let candidates = [directory, directory.deletingLastPathComponent()].map { $0.appendingPathComponent("engine-soak").path }
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    @Test(.enabled(if: soakPath != nil, "engine-soak is built with the tests"))
+    func labelExplosionAndBurstStayBounded() throws {
+        let tool = try #require(Self.soakPath)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("foreshock-soak-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tool)
+        process.arguments = [dir, "8"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let line = try #require(output.split(separator: "\n").first { $0.hasPrefix("{") })
+        let result = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Int])
+        let offered = try #require(result["offered"]), accepted = try #require(result["accepted"]), shed = try #require(result["shed"])
+        #expect(accepted + shed == offered, "every span is either taken or counted as shed")
+        #expect(shed > 0 && accepted > 0, "the burst is shed, not queued without bound")
+        #expect(try #require(result["distinctUserIDs"]) > 100_000)
+        // The guard admits at most 500 series per service and retention period (an hour of
+        // 10-s windows): 7 services, ≤ 13 metrics per series, plus overflow and edge series.
+        let hours = (try #require(result["simulatedSeconds"]) + 3_599) / 3_600
+        #expect(try #require(result["storedSeries"]) <= hours * 7 * 501 * 14 + 5_000)
+        #expect(try #require(result["peakRSSBytes"]) < 1_536 << 20, "peak RSS \(result["peakRSSBytes"] ?? 0) bytes")
+    }
+}
