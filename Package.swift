@@ -134,7 +134,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ForeshockTests",
-            dependencies: ["Foreshock", "ForeshockTestSupport", "engine-crash-writer", "engine-soak"]
+            dependencies: [
+                "Foreshock", "ForeshockTestSupport", "engine-crash-writer", "engine-soak",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
     ]
 )

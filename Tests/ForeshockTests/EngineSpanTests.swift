@@ -1,4 +1,7 @@
 import Foreshock
+import ForeshockTestSupport
+import Logging
+import Synchronization
 import Foundation
 import Testing
 
@@ -62,5 +65,51 @@ import Testing
         #expect(throws: InputError.self) { _ = try engine.ingest(otlp: [0x0A, 0xFF, 0xFF, 0x01], format: .protobuf) }
         #expect(throws: InputError.self) { _ = try engine.ingest(otlp: Array("{\"resourceSpans\": [".utf8), format: .json) }
         try await engine.shutdown()
+    }
+}
+
+/// Log messages collected by ``CollectingLogHandler``.
+private final class CollectedMessages: Sendable {
+    let messages = Mutex<[String]>([])
+}
+
+/// Collects log messages at warning level and above (for tests).
+private struct CollectingLogHandler: LogHandler {
+    let collected: CollectedMessages
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .warning
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String,
+             function: String, line: UInt) {
+        collected.messages.withLock { $0.append("\(level) \(message) \(metadata ?? [:])") }
+    }
+}
+
+@Suite struct EngineReopenTests {
+    /// Reopening a data directory that holds span-derived series and their latency sketches
+    /// (payload series) catches every numeric series' detector up without an error.
+    @Test func reopeningAfterSpanIngestCatchesUpWithoutErrors() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("foreshock-reopen-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var configuration = EngineConfiguration()
+        configuration.dataDirectory = dir
+        let first = try Engine(configuration: configuration)
+        var generator = SpanStreamGenerator(scenario: SimulationScenario.invariantRegression)
+        for _ in 0..<120 { first.ingest(spans: SpanBatch(spans: generator.nextSecond() ?? [])) }
+        try await first.shutdown()
+        #expect(!first.store.series(matching: [.equal("__name__", "span.duration.sketch")]).isEmpty)
+
+        let collected = CollectedMessages()
+        let logger = Logger(label: "test") { _ in CollectingLogHandler(collected: collected) }
+        let second = try Engine(configuration: configuration, logger: logger)
+        try await second.flush()
+        try await second.shutdown()
+        let logged = collected.messages.withLock { $0 }
+        #expect(logged.isEmpty, "\(logged.prefix(3))")
     }
 }

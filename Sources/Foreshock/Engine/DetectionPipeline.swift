@@ -24,26 +24,35 @@ struct DetectionPipeline: Sendable {
     /// Brings every detector up to date with the store: points stored after a detector's last
     /// save are replayed into it (their events are not published: they were, or are moot), and
     /// series without a saved detector learn from their recent history.
-    mutating func catchUp(with store: Store, logger: Logger) throws {
+    /// Payload series (latency sketches) have no detector. A series that cannot be read is
+    /// logged and skipped; the others still catch up.
+    mutating func catchUp(with store: Store, logger: Logger) {
         var replayed = 0
-        for key in store.series() {
-            if states.slots[key] == nil {
-                guard states.slots.count < configuration.maxDetectedSeries, let slot = makeSlot(for: key) else { continue }
-                states.slots[key] = slot
+        for key in store.series() where store.kind(of: key) == .numeric {
+            do { replayed += try catchUp(key, with: store) } catch {
+                logger.error("detector could not replay stored points", metadata: ["series": "\(key)", "error": "\(error)"])
             }
-            guard var slot = states.slots[key] else { continue }
-            let from = slot.lastTimestamp == .min ? Int64.min : slot.lastTimestamp + 1
-            var points = try store.read(series: key, from: from)
-            if slot.lastTimestamp == .min, points.count > Self.warmHistory {
-                points = PointColumns(timestamps: Array(points.timestamps.suffix(Self.warmHistory)),
-                                      values: Array(points.values.suffix(Self.warmHistory)))
-            }
-            for i in 0..<points.count { _ = slot.detector.update(timestamp: points.timestamps[i], value: points.values[i]) }
-            if let last = points.timestamps.last { slot.lastTimestamp = last }
-            replayed += points.count
-            states.slots[key] = slot
         }
         if replayed > 0 { logger.info("detectors caught up with stored points", metadata: ["points": "\(replayed)"]) }
+    }
+
+    /// Replays one series into its detector; returns the points replayed.
+    private mutating func catchUp(_ key: SeriesKey, with store: Store) throws -> Int {
+        if states.slots[key] == nil {
+            guard states.slots.count < configuration.maxDetectedSeries, let slot = makeSlot(for: key) else { return 0 }
+            states.slots[key] = slot
+        }
+        guard var slot = states.slots[key] else { return 0 }
+        let from = slot.lastTimestamp == .min ? Int64.min : slot.lastTimestamp + 1
+        var points = try store.read(series: key, from: from)
+        if slot.lastTimestamp == .min, points.count > Self.warmHistory {
+            points = PointColumns(timestamps: Array(points.timestamps.suffix(Self.warmHistory)),
+                                  values: Array(points.values.suffix(Self.warmHistory)))
+        }
+        for i in 0..<points.count { _ = slot.detector.update(timestamp: points.timestamps[i], value: points.values[i]) }
+        if let last = points.timestamps.last { slot.lastTimestamp = last }
+        states.slots[key] = slot
+        return points.count
     }
 
     /// Stores a batch and scores it, publishing anomaly events.

@@ -84,9 +84,7 @@ public final class Engine: Sendable {
                 // meanwhile and waits in the queue.
                 var pipeline = DetectionPipeline(configuration: configuration, states: restored, metrics: metrics)
                 var spans = SpanPipeline(configuration: configuration.spans)
-                do { try pipeline.catchUp(with: store, logger: logger) } catch {
-                    logger.error("detectors could not replay stored points", metadata: ["error": "\(error)"])
-                }
+                pipeline.catchUp(with: store, logger: logger)
                 for await item in stream {
                     switch item {
                     case let .points(batch, count):
