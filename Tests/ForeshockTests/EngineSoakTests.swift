@@ -31,11 +31,10 @@ import Testing
         let offered = try #require(result["offered"]), accepted = try #require(result["accepted"]), shed = try #require(result["shed"])
         #expect(accepted + shed == offered, "every span is either taken or counted as shed")
         #expect(shed > 0 && accepted > 0, "the burst is shed, not queued without bound")
-        #expect(try #require(result["distinctUserIDs"]) > 100_000)
-        // The guard admits at most 500 series per service and retention period (an hour of
-        // 10-s windows): 7 services, ≤ 13 metrics per series, plus overflow and edge series.
-        let hours = (try #require(result["simulatedSeconds"]) + 3_599) / 3_600
-        #expect(try #require(result["storedSeries"]) <= hours * 7 * 501 * 14 + 5_000)
+        #expect(try #require(result["distinctUserIDs"]) > 10_000, "far more distinct values than the 500-series cap")
+        // The span guard admits at most 500 series per service and hour of data; the burst
+        // moves time forward by hours, and the store's own cap (60,000) holds whatever gets by.
+        #expect(try #require(result["storedSeries"]) <= 60_000)
         #expect(try #require(result["peakRSSBytes"]) < 1_536 << 20, "peak RSS \(result["peakRSSBytes"] ?? 0) bytes")
     }
 }

@@ -83,7 +83,7 @@ public final class Engine: Sendable {
                 // Catch up with the store before the first queued batch: ingest is accepted
                 // meanwhile and waits in the queue.
                 var pipeline = DetectionPipeline(configuration: configuration, states: restored, metrics: metrics)
-                var spans = SpanPipeline(configuration: configuration.spans)
+                var spans = SpanPipeline(configuration: configuration.spans, maxStoredSeries: configuration.maxStoredSeries)
                 pipeline.catchUp(with: store, logger: logger)
                 for await item in stream {
                     switch item {
@@ -95,6 +95,7 @@ public final class Engine: Sendable {
                         let derived = spans.ingest(batch, store: store, logger: logger, wallClock: Engine.unixMilliseconds())
                         pipeline.process(derived.points, store: store, broadcaster: broadcaster, logger: logger)
                         pipeline.publish(derived.releaseEvents, broadcaster: broadcaster)
+                        if derived.rejectedSketches > 0 { metrics.rejectedSeriesPoints.increment(by: derived.rejectedSketches) }
                         metrics.queueDepth.record(queuedPoints.remove(batch.spans.count))
                     case let .flush(continuation, final):
                         do {
@@ -102,6 +103,7 @@ public final class Engine: Sendable {
                             let derived = spans.drain(now: Engine.unixMilliseconds(), all: final, store: store, logger: logger)
                             pipeline.process(derived.points, store: store, broadcaster: broadcaster, logger: logger)
                             pipeline.publish(derived.releaseEvents, broadcaster: broadcaster)
+                            if derived.rejectedSketches > 0 { metrics.rejectedSeriesPoints.increment(by: derived.rejectedSketches) }
                             if let directory { try pipeline.states.save(directory: directory) }
                             try store.flush()
                             metrics.flushDuration.recordNanoseconds((ContinuousClock.now - start).nanoseconds)

@@ -23,9 +23,11 @@ public struct EngineConfiguration: Codable, Sendable, Equatable {
     /// (counted in `foreshock_unscored_points_total`), which bounds detector memory.
     public var maxDetectedSeries = 100_000
     /// Series the store may hold: points of further new series are dropped and counted in
-    /// `foreshock_rejected_series_points_total` (the last line of defence against a label
-    /// explosion; the span cardinality guard normally stops one long before).
-    public var maxStoredSeries = 1_000_000
+    /// `foreshock_rejected_series_points_total` — the last line of defence against a label
+    /// explosion (the span cardinality guard slows one to `maxSeriesPerService` new series per
+    /// service and hour). Memory grows about 3.8 KB per stored series (measured by the soak
+    /// test, docs/RELIABILITY.md), so the default caps the store near 1 GB.
+    public var maxStoredSeries = 250_000
     /// Seconds between background flushes of the store and the detector state.
     public var flushInterval = 5.0
     /// Static thresholds (SLO lines) by series matcher: early warnings before they are crossed.

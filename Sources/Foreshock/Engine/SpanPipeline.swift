@@ -16,6 +16,7 @@ struct SpanPipeline {
     private let invariants: SpanInvariantAggregator?
     private var releases: ReleaseTracker
     private let attributionDimensions: [String]
+    private let maxStoredSeries: Int
     private var newestEnd: Int64 = .min
     /// When the last batch arrived (Unix ms, wall clock).
     private var lastIngestWallClock: Int64 = .min
@@ -27,11 +28,16 @@ struct SpanPipeline {
         var points: [SeriesPoints] = []
         /// Release regressions opened or closed.
         var releaseEvents: [AnomalyEvent] = []
+        /// Latency sketches not stored because the store holds `maxStoredSeries` series.
+        var rejectedSketches = 0
     }
 
     /// - Precondition: `configuration` passed ``EngineConfiguration/validate(source:)`` (its
     ///   rules compile).
-    init(configuration: SpanIngestConfiguration) {
+    /// - Parameter maxStoredSeries: new latency-sketch series are not created beyond this many
+    ///   series in the store (``EngineConfiguration/maxStoredSeries``).
+    init(configuration: SpanIngestConfiguration, maxStoredSeries: Int = .max) {
+        self.maxStoredSeries = maxStoredSeries
         let metrics = configuration.metricsConfiguration
         aggregator = SpanMetricsAggregator(configuration: metrics)
         let rules = (try? configuration.compiledInvariants()) ?? []
@@ -95,6 +101,10 @@ struct SpanPipeline {
                 let name = window.kind == .callEdge ? "span.edge.duration.sketch" : "span.duration.sketch"
                 do {
                     let key = try SeriesKey(name: name, labels: window.labels.map { Label($0.name, $0.value) })
+                    guard store.kind(of: key) != nil || store.seriesCount < maxStoredSeries else {
+                        output.rejectedSketches += 1
+                        continue
+                    }
                     try store.appendPayloads(series: key, timestamps: [window.windowStart], payloads: [sketch.serialized()])
                 } catch {
                     logger.error("latency sketch not stored", metadata: ["error": "\(error)"])

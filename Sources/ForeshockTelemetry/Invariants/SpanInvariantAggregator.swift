@@ -37,7 +37,8 @@ public final class SpanInvariantAggregator {
     private let windowLength: Int64
     private let readsChildren: Bool
     private let seriesLimit: Int
-    private var windows: [Int64: [SeriesKey: Accumulator]] = [:]
+    private let dimensionKeys: [String]
+    private var windows: [Int64: Window] = [:]
     /// Windows starting before this are closed.
     private var watermark: Int64 = .min
 
@@ -47,24 +48,49 @@ public final class SpanInvariantAggregator {
         windowLength = max(1, configuration.windowMilliseconds)
         readsChildren = rules.contains { $0.readsChildren }
         seriesLimit = max(1, configuration.maxSeriesPerService) * max(1, configuration.maxServices)
+        dimensionKeys = configuration.dimensions.filter { configuration.redaction.allows($0) }
     }
 
     /// Evaluates every rule on every span of `spans`.
     public func ingest(_ spans: [Span]) {
         guard !rules.isEmpty, !spans.isEmpty else { return }
         let children = readsChildren ? Self.childrenByParent(spans) : [:]
+        let none = UnsafeBufferPointer<Span>(start: nil, count: 0)
+        // Rules are read in place: copying one per span would cost a retain and a release for
+        // each string and closure it holds, several times the evaluation itself.
+        rules.withUnsafeBufferPointer { rules in
         spans.withUnsafeBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return }
             for index in 0..<buffer.count {
                 let span = base + index
-                let kids = children[span.pointee.spanID] ?? []
-                for (ruleIndex, rule) in rules.enumerated() {
-                    let outcome = kids.isEmpty
-                        ? rule.evaluate(span, children: UnsafeBufferPointer(start: nil, count: 0))
-                        : kids.withUnsafeBufferPointer { rule.evaluate(span, children: $0) }
-                    record(outcome, rule: ruleIndex, span: span.pointee)
+                let kids = readsChildren ? children[span.pointee.spanID] ?? [] : []
+                // The span's series within its window, found once for all the rules it applies to.
+                var located: (window: Int64, series: Int32)?
+                for ruleIndex in 0..<rules.count {
+                    let outcome = kids.isEmpty ? rules[ruleIndex].evaluate(span, children: none)
+                        : kids.withUnsafeBufferPointer { rules[ruleIndex].evaluate(span, children: $0) }
+                    let violated: Bool
+                    switch outcome {
+                    case .notApplicable(.premiseFalse):
+                        continue
+                    case let .notApplicable(reason):
+                        statistics.notApplicable[InvariantStatistics.Skip(rule: rules[ruleIndex].name, reason: reason), default: 0] += 1
+                        continue
+                    case .holds:
+                        violated = false
+                    case .violated:
+                        violated = true
+                    }
+                    statistics.evaluations += 1
+                    if violated { statistics.violations += 1 }
+                    if located == nil { located = locate(span) }
+                    guard let (window, series) = located else { continue }
+                    windows[window]?.count(rule: ruleIndex, series: series, violated: violated, limit: configuration.exemplarsPerSeries) {
+                        exemplar(of: span, rule: rules[ruleIndex])
+                    }
                 }
             }
+        }
         }
     }
 
@@ -86,107 +112,91 @@ public final class SpanInvariantAggregator {
 
     // MARK: - Counting
 
-    private func record(_ outcome: InvariantOutcome, rule: Int, span: Span) {
-        let violated: Bool
-        switch outcome {
-        case .notApplicable(.premiseFalse):
-            return
-        case let .notApplicable(reason):
-            statistics.notApplicable[InvariantStatistics.Skip(rule: rules[rule].name, reason: reason), default: 0] += 1
-            return
-        case .holds:
-            violated = false
-        case .violated:
-            violated = true
-        }
-        statistics.evaluations += 1
-        if violated { statistics.violations += 1 }
-        guard let (window, key) = locate(rule: rule, span: span) else { return }
-        var accumulator = windows[window]?[key] ?? Accumulator()
-        accumulator.evaluations += 1
-        if violated {
-            accumulator.violations += 1
-            if accumulator.exemplars.count < configuration.exemplarsPerSeries {
-                accumulator.exemplars.append(exemplar(of: span, rule: rules[rule]))
-            }
-        }
-        windows[window, default: [:]][key] = accumulator
-    }
-
-    /// The window and series of a span that a rule applied to, or nil when the span is late or
-    /// would open one window too many (both counted).
-    private func locate(rule: Int, span: Span) -> (Int64, SeriesKey)? {
-        let end = span.endNanos / 1_000_000
+    /// The window and the series (within it) of a span some rule applied to, or nil when the
+    /// span is late or would open one window too many (both counted).
+    private func locate(_ span: UnsafePointer<Span>) -> (Int64, Int32)? {
+        let end = span.pointee.endNanos / 1_000_000
         let window = end - ((end % windowLength) + windowLength) % windowLength
         guard window >= watermark else {
             statistics.lateSpans += 1
             return nil
         }
-        if windows[window] == nil, windows.count >= configuration.maxOpenWindows {
-            statistics.spansBeyondOpenWindows += 1
-            return nil
+        if windows[window] == nil {
+            guard windows.count < configuration.maxOpenWindows else {
+                statistics.spansBeyondOpenWindows += 1
+                return nil
+            }
+            windows[window] = Window()
         }
-        var key = SeriesKey(rule: rule, service: span.serviceName, operation: span.name, dimensions: [])
-        for name in configuration.dimensions where configuration.redaction.allows(name) {
-            guard let value = (span.attribute(name) ?? span.resource.attribute(name))?.labelText else { continue }
+        var key = SeriesKey(service: span.pointee.serviceName, operation: span.pointee.name, dimensions: [])
+        for name in dimensionKeys {
+            guard let value = (span.pointee.attribute(name) ?? span.pointee.resource.attribute(name))?.labelText else { continue }
             key.dimensions.append(MetricLabel(name, value))
         }
-        if let series = windows[window], series[key] == nil, series.count >= seriesLimit {
-            statistics.overflowSpans += 1
-            return (window, SeriesKey(rule: rule, service: "", operation: "", dimensions: [], overflow: true))
-        }
-        return (window, key)
+        guard let series = windows[window]?.intern(key, limit: seriesLimit) else { return nil }
+        if series == Window.overflow { statistics.overflowSpans += 1 }
+        return (window, series)
     }
 
-    private func exemplar(of span: Span, rule: InvariantRule) -> Exemplar {
+    private func exemplar(of span: UnsafePointer<Span>, rule: InvariantRule) -> Exemplar {
         let policy = configuration.redaction
         var attributes: [SpanAttribute] = []
         for name in rule.referencedAttributes {
-            if let value = span.attribute(name) ?? span.resource.attribute(name) {
+            if let value = span.pointee.attribute(name) ?? span.pointee.resource.attribute(name) {
                 attributes.append(SpanAttribute(name, policy.redact(value)))
             }
         }
-        return Exemplar(traceID: span.traceID, spanID: span.spanID, durationNanos: span.durationNanos, endNanos: span.endNanos,
-                        isError: span.isEffectiveError, statusMessage: policy.redact(span.statusMessage), attributes: attributes)
+        return Exemplar(traceID: span.pointee.traceID, spanID: span.pointee.spanID, durationNanos: span.pointee.durationNanos,
+                        endNanos: span.pointee.endNanos, isError: span.pointee.isEffectiveError,
+                        statusMessage: policy.redact(span.pointee.statusMessage), attributes: attributes)
     }
 
-    private func emit(_ window: Int64) -> [WindowMetrics] {
-        guard let series = windows.removeValue(forKey: window) else { return [] }
+    private func emit(_ start: Int64) -> [WindowMetrics] {
+        guard let window = windows.removeValue(forKey: start) else { return [] }
         let limit = configuration.maxLabelValueBytes
         let policy = configuration.redaction
-        return series.sorted { $0.key < $1.key }.map { key, accumulator in
-            var labels = [MetricLabel("rule", rules[key.rule].name.truncated(toUTF8: limit))]
-            if key.overflow {
-                labels.append(MetricLabel("otel.metric.overflow", "true"))
-            } else {
+        var rows: [(rule: Int, key: SeriesKey?, accumulator: Accumulator)] = []
+        for (packed, accumulator) in window.counts {
+            let series = Int32(truncatingIfNeeded: packed)
+            rows.append((Int(packed >> 32), series == Window.overflow ? nil : window.keys[Int(series)], accumulator))
+        }
+        rows.sort { a, b in
+            if a.rule != b.rule { return a.rule < b.rule }
+            guard let x = a.key else { return false }
+            guard let y = b.key else { return true }
+            return x < y
+        }
+        return rows.map { row in
+            var labels = [MetricLabel("rule", rules[row.rule].name.truncated(toUTF8: limit))]
+            if let key = row.key {
                 labels.append(MetricLabel("service", policy.redact(key.service).truncated(toUTF8: limit)))
                 labels.append(MetricLabel("operation", policy.redact(key.operation).truncated(toUTF8: limit)))
                 labels += key.dimensions.map { MetricLabel($0.name, policy.redact($0.value).truncated(toUTF8: limit)) }
+            } else {
+                labels.append(MetricLabel("otel.metric.overflow", "true"))
             }
             return WindowMetrics(
-                kind: .invariant, windowStart: window, windowLength: windowLength, labels: labels.sorted(), isOverflow: key.overflow,
-                count: accumulator.evaluations, errors: accumulator.violations, duration: nil, inflightSeconds: 0, selfSeconds: 0,
-                inputTokens: 0, outputTokens: 0, utilizationMean: 0, utilizationMax: 0, exemplars: accumulator.exemplars)
+                kind: .invariant, windowStart: start, windowLength: windowLength, labels: labels.sorted(), isOverflow: row.key == nil,
+                count: row.accumulator.evaluations, errors: row.accumulator.violations, duration: nil, inflightSeconds: 0,
+                selfSeconds: 0, inputTokens: 0, outputTokens: 0, utilizationMean: 0, utilizationMax: 0,
+                exemplars: row.accumulator.exemplars)
         }
     }
 
-    /// Indices of each span's children within the batch, as contiguous copies.
+    /// Each span's children within the batch, as contiguous copies.
     private static func childrenByParent(_ spans: [Span]) -> [SpanID: [Span]] {
         var out: [SpanID: [Span]] = [:]
         for span in spans where !span.parentSpanID.isZero { out[span.parentSpanID, default: []].append(span) }
         return out
     }
 
+    /// An operation's series identity, without the rule.
     private struct SeriesKey: Hashable, Comparable {
-        var rule: Int
         var service: String
         var operation: String
         var dimensions: [MetricLabel]
-        var overflow = false
 
         static func < (a: SeriesKey, b: SeriesKey) -> Bool {
-            if a.rule != b.rule { return a.rule < b.rule }
-            if a.overflow != b.overflow { return !a.overflow }
             if a.service != b.service { return a.service < b.service }
             if a.operation != b.operation { return a.operation < b.operation }
             return a.dimensions.lexicographicallyPrecedes(b.dimensions)
@@ -197,6 +207,36 @@ public final class SpanInvariantAggregator {
         var evaluations = 0
         var violations = 0
         var exemplars: [Exemplar] = []
+    }
+
+    /// One open window: its series (interned once per span) and the counts per (rule, series).
+    private struct Window {
+        /// The series id of the overflow series.
+        static let overflow: Int32 = -1
+        var ids: [SeriesKey: Int32] = [:]
+        var keys: [SeriesKey] = []
+        /// By `rule << 32 | series id`.
+        var counts: [UInt64: Accumulator] = [:]
+
+        /// The id of `key`, a new one, or ``overflow`` once the window holds `limit` series.
+        mutating func intern(_ key: SeriesKey, limit: Int) -> Int32 {
+            if let id = ids[key] { return id }
+            guard keys.count < limit else { return Self.overflow }
+            let id = Int32(keys.count)
+            ids[key] = id
+            keys.append(key)
+            return id
+        }
+
+        mutating func count(rule: Int, series: Int32, violated: Bool, limit: Int, exemplar: () -> Exemplar) {
+            let packed = UInt64(rule) << 32 | UInt64(UInt32(bitPattern: series))
+            counts[packed, default: Accumulator()].evaluations += 1
+            guard violated else { return }
+            counts[packed, default: Accumulator()].violations += 1
+            if counts[packed, default: Accumulator()].exemplars.count < limit {
+                counts[packed, default: Accumulator()].exemplars.append(exemplar())
+            }
+        }
     }
 }
 

@@ -1,9 +1,9 @@
 // A soak run of the engine under a label explosion and a load burst, for the bounded-resources
 // test and RELIABILITY.md: simulated shop traffic in which every span carries a distinct
 // `user.id` configured as a dimension (a million-value attribute), first paced to the engine's
-// throughput, then a burst offered as fast as the caller can (well over 10× the paced rate)
-// against a small queue. Prints one JSON line: spans offered, accepted and shed, the
-// aggregator's overflow behaviour as series counts, and the peak RSS (VmHWM).
+// throughput, then a burst: the recent batches offered again as fast as the caller can (well
+// over 10× the paced rate) against a small queue. Prints one JSON line: spans offered, accepted and shed, the
+// series stored (capped by maxStoredSeries = 60,000), and the peak RSS (VmHWM).
 //
 // Usage: engine-soak DATA_DIR SECONDS
 import Foreshock
@@ -23,6 +23,7 @@ struct EngineSoak {
             configuration.dataDirectory = arguments[1]
             configuration.queueCapacity = 50_000
             configuration.maxDetectedSeries = 20_000
+            configuration.maxStoredSeries = 60_000
             configuration.spans.windowMilliseconds = 10_000
             configuration.spans.maxSeriesPerService = 500
             configuration.spans.dimensions += ["user.id"]
@@ -33,20 +34,40 @@ struct EngineSoak {
             scenario.peakRequestsPerSecond = 200
             var generator = SpanStreamGenerator(scenario: scenario)
             var offered = 0, accepted = 0, shed = 0, user: UInt64 = 0
-            let start = ContinuousClock.now
-            let pacedUntil = start + .seconds(seconds / 2), end = start + .seconds(seconds)
-            while ContinuousClock.now < end, var spans = generator.nextSecond() {
-                for i in spans.indices {
-                    user += 1
-                    spans[i].attributes.append(SpanAttribute("user.id", .string("user-\(user)")))
-                }
-                if ContinuousClock.now < pacedUntil {
-                    while engine.queueDepth > configuration.queueCapacity / 4 { try await Task.sleep(for: .milliseconds(1)) }
-                }
+            var recent: [[Span]] = []
+            func offer(_ spans: [Span]) {
                 let result = engine.ingest(spans: SpanBatch(spans: spans))
                 offered += spans.count
                 accepted += result.acceptedPoints
                 shed += result.shedPoints
+            }
+            // Paced: new traffic, every span a new user id, offered as fast as the engine takes it.
+            let start = ContinuousClock.now
+            let pacedUntil = start + .seconds(seconds / 2), end = start + .seconds(seconds)
+            while ContinuousClock.now < pacedUntil, var spans = generator.nextSecond() {
+                for i in spans.indices {
+                    user += 1
+                    spans[i].attributes.append(SpanAttribute("user.id", .string("user-\(user)")))
+                }
+                while engine.queueDepth > configuration.queueCapacity / 4 { try await Task.sleep(for: .milliseconds(1)) }
+                offer(spans)
+                recent.append(spans)
+                if recent.count > 256 { recent.removeFirst() }
+            }
+            // Burst: the recent batches again, moved forward in time so that they are new
+            // traffic (not late), offered without waiting — copying a span is far cheaper than
+            // ingesting it, so this is well over 10× what the engine takes, whatever the build.
+            var next = 0
+            let span = Int64(max(1, recent.count)) * 1_000_000_000
+            while ContinuousClock.now < end, !recent.isEmpty {
+                let shift = Int64(next / recent.count + 1) * span
+                offer(recent[next % recent.count].map { original in
+                    var moved = original
+                    moved.startNanos += shift
+                    moved.endNanos += shift
+                    return moved
+                })
+                next += 1
             }
             try await engine.shutdown()
             let statistics = engine.store.statistics()
