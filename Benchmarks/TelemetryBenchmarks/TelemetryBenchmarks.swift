@@ -160,6 +160,32 @@ let benchmarks: @Sendable () -> Void = {
         blackHole(aggregator.drainAll().count)
     }
 
+    // Invariant rules (issue #10): ten realistic rules checked on every span, against the
+    // decode + derive cost of the same spans (goal: under 10 % of it).
+    let rules = invariantRules()
+    Benchmark("invariants: 10 rules on 10k spans (evaluate + count)") { benchmark in
+        let aggregator = SpanInvariantAggregator(rules: rules)
+        aggregator.ingest(spans)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            aggregator.ingest(spans)
+        }
+        benchmark.stopMeasurement()
+        blackHole(aggregator.drainAll().count)
+    }
+
+    let scoped = scopedInvariantRules()
+    Benchmark("invariants: 10 rules scoped to an operation each, on 10k spans") { benchmark in
+        let aggregator = SpanInvariantAggregator(rules: scoped)
+        aggregator.ingest(spans)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            aggregator.ingest(spans)
+        }
+        benchmark.stopMeasurement()
+        blackHole(aggregator.drainAll().count)
+    }
+
     Benchmark("derive 10k spans into a fresh aggregator + drain (cold: series creation, exemplars, records)") { benchmark in
         for _ in benchmark.scaledIterations {
             let aggregator = SpanMetricsAggregator()
@@ -215,5 +241,32 @@ let benchmarks: @Sendable () -> Void = {
             perSeries = (aggregator.estimatedMemoryBytes - empty) / max(1, aggregator.activeSeries)
         }
         benchmark.measurement(bytesPerSeries, perSeries)
+    }
+}
+
+/// Ten rules of the kind an operator writes: most are scoped to a route or a service (their
+/// premise is false for most spans), some apply to every span.
+func invariantRules() -> [InvariantRule] {
+    let sources = [
+        #"span.kind == "server" => attr["http.route"] exists"#,
+        #"attr["http.request.method"] in ["GET", "POST", "PUT", "DELETE"]"#,
+        #"span.name == "GET /api/v1/resource1/{id}" => span.duration_ms < 5000"#,
+        #"attr["gen_ai.usage.input_tokens"] <= 100000 when attr["gen_ai.request.model"] exists"#,
+        #"service.name == "checkout" => attr["http.response.status_code"] != 418"#,
+        #"attr["code.origin"] in ["ai", "human"]"#,
+        #"span.status == "error" => attr["http.response.status_code"] >= 500"#,
+        #"resource["deployment.environment.name"] == "production" => attr["server.address"] exists"#,
+        #"span.name == "GET /api/v1/resource7/{id}" => attr["network.peer.port"] == 5432"#,
+        #"attr["http.response.status_code"] >= 100 and attr["http.response.status_code"] < 600"#,
+    ]
+    return sources.enumerated().compactMap { try? InvariantRule(name: "rule\($0.offset)", source: $0.element) }
+}
+
+/// Ten rules each scoped to one route (`span.name == …`), as rules about one operation's
+/// business data are: each applies to 1 span in 24.
+func scopedInvariantRules() -> [InvariantRule] {
+    (0..<10).compactMap { i in
+        try? InvariantRule(name: "scoped\(i)",
+                           source: #"span.name == "GET /api/v1/resource\#(i)/{id}" => attr["http.response.status_code"] < 600"#)
     }
 }

@@ -50,6 +50,14 @@ struct InvariantProgram: Sendable {
     /// - Complexity: O(size of the rule × attributes), times the children for an aggregate's
     ///   body. No allocation.
     func evaluate(_ span: UnsafePointer<Span>, children: UnsafeBufferPointer<Span>) -> InvariantOutcome {
+        Self.evaluate(premise: premise, conclusion: conclusion, span, children: children)
+    }
+
+    /// The same, from the two compiled conditions (so that a caller holding them in arrays can
+    /// call them in place, without copying a whole program per span).
+    @inline(__always)
+    static func evaluate(premise: Condition, conclusion: Condition, _ span: UnsafePointer<Span>,
+                         children: UnsafeBufferPointer<Span>) -> InvariantOutcome {
         do throws(InvariantSkip) {
             guard try premise(span, children) else { return .notApplicable(.premiseFalse) }
             return try conclusion(span, children) ? .holds : .violated

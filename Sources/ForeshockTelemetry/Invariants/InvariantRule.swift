@@ -63,7 +63,8 @@ public struct InvariantRule: Sendable {
     /// The rule's text.
     public let source: String
 
-    private let program: InvariantProgram
+    /// The compiled form (read in place by ``SpanInvariantAggregator``).
+    let program: InvariantProgram
 
     /// Parses and checks `source`.
     ///

@@ -38,6 +38,9 @@ public final class SpanInvariantAggregator {
     private let readsChildren: Bool
     private let seriesLimit: Int
     private let dimensionKeys: [String]
+    /// The rules' compiled premises and conclusions, called in place on the ingest path.
+    private let premises: ContiguousArray<InvariantProgram.Condition>
+    private let conclusions: ContiguousArray<InvariantProgram.Condition>
     private var windows: [Int64: Window] = [:]
     /// Windows starting before this are closed.
     private var watermark: Int64 = .min
@@ -49,6 +52,8 @@ public final class SpanInvariantAggregator {
         readsChildren = rules.contains { $0.readsChildren }
         seriesLimit = max(1, configuration.maxSeriesPerService) * max(1, configuration.maxServices)
         dimensionKeys = configuration.dimensions.filter { configuration.redaction.allows($0) }
+        premises = ContiguousArray(rules.map(\.program.premise))
+        conclusions = ContiguousArray(rules.map(\.program.conclusion))
     }
 
     /// Evaluates every rule on every span of `spans`.
@@ -56,9 +61,10 @@ public final class SpanInvariantAggregator {
         guard !rules.isEmpty, !spans.isEmpty else { return }
         let children = readsChildren ? Self.childrenByParent(spans) : [:]
         let none = UnsafeBufferPointer<Span>(start: nil, count: 0)
-        // Rules are read in place: copying one per span would cost a retain and a release for
-        // each string and closure it holds, several times the evaluation itself.
-        rules.withUnsafeBufferPointer { rules in
+        // The compiled conditions are called in place: copying a rule per span would cost a
+        // retain and a release for each string and closure it holds, more than the evaluation.
+        premises.withUnsafeBufferPointer { premises in
+        conclusions.withUnsafeBufferPointer { conclusions in
         spans.withUnsafeBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return }
             for index in 0..<buffer.count {
@@ -66,9 +72,12 @@ public final class SpanInvariantAggregator {
                 let kids = readsChildren ? children[span.pointee.spanID] ?? [] : []
                 // The span's series within its window, found once for all the rules it applies to.
                 var located: (window: Int64, series: Int32)?
-                for ruleIndex in 0..<rules.count {
-                    let outcome = kids.isEmpty ? rules[ruleIndex].evaluate(span, children: none)
-                        : kids.withUnsafeBufferPointer { rules[ruleIndex].evaluate(span, children: $0) }
+                for ruleIndex in 0..<premises.count {
+                    let outcome = kids.isEmpty
+                        ? InvariantProgram.evaluate(premise: premises[ruleIndex], conclusion: conclusions[ruleIndex], span, children: none)
+                        : kids.withUnsafeBufferPointer {
+                            InvariantProgram.evaluate(premise: premises[ruleIndex], conclusion: conclusions[ruleIndex], span, children: $0)
+                        }
                     let violated: Bool
                     switch outcome {
                     case .notApplicable(.premiseFalse):
@@ -90,6 +99,7 @@ public final class SpanInvariantAggregator {
                     }
                 }
             }
+        }
         }
         }
     }
