@@ -5,7 +5,8 @@ import ForeshockDetection
 /// - `SeriesBatchScorer` (SIMD8, struct of arrays) vs the scalar `ResidualScoreState` loop,
 ///   10 000 series × 100 steps = 1M point-updates per iteration;
 /// - `SeriesDetector.update` on one series (the full model: season, EVT, CUSUM, tracker),
-///   100 000 points per iteration.
+///   100 000 points per iteration;
+/// - the NAB corpus through `SeriesDetector`, points/s (NABThroughput.swift), beside the peers.
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .throughput, .mallocCountTotal],
                                            timeUnits: .microseconds, maxDuration: .seconds(3), maxIterations: 50)
@@ -69,4 +70,7 @@ let benchmarks: @Sendable () -> Void = {
             benchmark.stopMeasurement()
         }
     }
+
+    // The peer script's workload: the NAB corpus, streaming (NABThroughput.swift).
+    registerNABThroughputBenchmarks()
 }

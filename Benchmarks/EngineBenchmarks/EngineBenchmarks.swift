@@ -78,6 +78,9 @@ let benchmarks: @Sendable () -> Void = {
                               Int(cpu * 1e9 / Double(batches.count * batchSize)))
         benchmark.measurement(.custom("shed spans", polarity: .prefersSmaller, useScalingFactor: false), shed)
     }
+
+    // Span batch in → anomaly event out, under a steady real-time load (DetectionLatency.swift).
+    registerDetectionLatencyBenchmark()
 }
 
 extension Duration {

@@ -13,7 +13,8 @@ import Darwin
 ///   auto-resizing) `record`; memory of each as a custom metric;
 /// - quantile query cost, serialization, merging 1,000 sketches;
 /// - the largest relative error at p50/p90/p99/p99.9 against the exact sorted quantiles, in parts
-///   per million, on log-normal, Pareto and the NAB EC2 request-latency column.
+///   per million, on log-normal, Pareto and the NAB EC2 request-latency column;
+/// - "ms workload: …": the peer script's workload (MillisecondWorkload.swift).
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .throughput],
                                            timeUnits: .milliseconds, warmupIterations: 1,
@@ -178,6 +179,9 @@ let benchmarks: @Sendable () -> Void = {
             benchmark.measurement(ppm[3], Int((hdrWorst * 1e6).rounded(.up)))
         }
     }
+
+    // The peer script's workload (milliseconds, μ = ln 100, σ = 0.8): MillisecondWorkload.swift.
+    registerMillisecondWorkloadBenchmarks()
 }
 
 /// The benchmark inputs, made once, deterministically (SplitMix64, Box–Muller).

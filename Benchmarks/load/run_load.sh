@@ -4,6 +4,7 @@
 # that every acknowledged span was counted (foreshock_ingested_spans_total) and none shed.
 #
 # usage: Benchmarks/load/run_load.sh [SECONDS] [CONNECTIONS]   (from the repository root)
+# env:   SKIP_BUILD=1 (use the release binary already built)
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 SECONDS_=${1:-10}
@@ -12,7 +13,7 @@ PORT=${PORT:-14399}
 TOKEN=load-test-token-0123456789abcdef
 WORK=$(mktemp -d)
 trap 'kill $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
-(cd "$ROOT" && swift build -c release --product foreshock-server >/dev/null 2>&1)
+[ "${SKIP_BUILD:-0}" = 1 ] || (cd "$ROOT" && swift build -c release --product foreshock-server >/dev/null 2>&1)
 python3 "$ROOT/Benchmarks/load/make_body.py" "$WORK/body.pb" 100
 FORESHOCK_TOKENS="$TOKEN:ingest,read" "$ROOT/.build/release/foreshock-server" --port "$PORT" --data-dir "$WORK/data" >"$WORK/server.log" 2>&1 &
 SERVER=$!

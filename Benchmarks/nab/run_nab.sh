@@ -6,7 +6,7 @@
 # scorer sweeps one threshold per profile over the corpus.
 #
 # usage: Benchmarks/nab/run_nab.sh [OUT] [DETECTOR_CONFIG.json]   (from the repository root)
-# env:   NAB=../shared/datasets/nab   SCORER=../shared/tools/nab_score.py
+# env:   SKIP_BUILD=1 (use the release binary already built)   NAB=../shared/datasets/nab   SCORER=../shared/tools/nab_score.py
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 NAB=${NAB:-$ROOT/../shared/datasets/nab}
@@ -14,7 +14,7 @@ SCORER=${SCORER:-$ROOT/../shared/tools/nab_score.py}
 OUT=${1:-/tmp/foreshock-nab-results}
 CONFIG=${2:-}
 rm -rf "$OUT"
-(cd "$ROOT" && swift build -c release --product foreshock >/dev/null 2>&1)
+[ "${SKIP_BUILD:-0}" = 1 ] || (cd "$ROOT" && swift build -c release --product foreshock >/dev/null 2>&1)
 FORESHOCK="$ROOT/.build/release/foreshock"
 if [ -n "$CONFIG" ]; then
     "$FORESHOCK" score --quiet --profile nab --detector-config "$CONFIG" "$NAB/data" --output "$OUT"
