@@ -79,7 +79,6 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 import argparse
-import csv
 import gc
 import json
 import platform
@@ -95,6 +94,8 @@ from pathlib import Path
 
 import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
+
+import nab_corpus
 
 SCRIPT_DIR = Path(__file__).resolve().parent
 REPO_ROOT = SCRIPT_DIR.parents[1]
@@ -398,21 +399,11 @@ class Series:
 
 
 def load_corpus(nab_dir: Path) -> list[Series]:
-    paths = sorted(nab_dir.glob("*/*.csv"))
-    if not paths:
-        sys.exit(f"no NAB CSV files under {nab_dir}")
+    """The NAB corpus with each series' points per day (the season of the seasonal peers)."""
     corpus = []
-    for path in paths:
-        with path.open(newline="") as f:
-            rows = csv.reader(f)
-            if next(rows) != ["timestamp", "value"]:
-                sys.exit(f"{path}: unexpected header")
-            stamps, values = zip(*rows)
-        ts = np.array(stamps, dtype="datetime64[ms]").astype(np.int64)
-        step_s = float(np.median(np.diff(ts))) / 1000
-        corpus.append(Series(f"{path.parent.name}/{path.name}", ts,
-                             np.array(values, dtype=np.float64),
-                             max(2, round(DAY_S / step_s))))
+    for s in nab_corpus.load_corpus(nab_dir):
+        step_s = float(np.median(np.diff(s.ts))) / 1000
+        corpus.append(Series(s.name, s.ts, s.values, max(2, round(DAY_S / step_s))))
     return corpus
 
 

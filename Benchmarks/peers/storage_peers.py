@@ -40,7 +40,6 @@ Requires: pip install zstandard pyarrow pcodec numpy
 """
 
 import argparse
-import csv
 import json
 import sys
 import time
@@ -53,6 +52,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import zstandard
 
+from nab_corpus import Series, load_corpus
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_NAB_DIR = REPO_ROOT / ".." / "shared" / "datasets" / "nab" / "data"
 
@@ -63,13 +64,6 @@ TIMING_REPEATS = 3
 
 
 @dataclass
-class Series:
-    name: str
-    ts: np.ndarray      # int64 milliseconds since the Unix epoch (UTC)
-    values: np.ndarray  # float64
-
-
-@dataclass
 class PeerResult:
     name: str
     total_bytes: int
@@ -77,24 +71,6 @@ class PeerResult:
     value_bytes: float | None = None
     encode_s: float | None = None     # None when not timed
     decode_s: float | None = None
-
-
-def load_corpus(nab_dir: Path) -> list[Series]:
-    paths = sorted(nab_dir.glob("*/*.csv"))
-    if not paths:
-        sys.exit(f"no NAB CSV files under {nab_dir}")
-    corpus = []
-    for path in paths:
-        with path.open(newline="") as f:
-            rows = csv.reader(f)
-            if next(rows) != ["timestamp", "value"]:
-                sys.exit(f"{path}: unexpected header")
-            stamps, values = zip(*rows)
-        # numpy datetime64 is timezone-naive, i.e. the strings are read as UTC.
-        ts = np.array(stamps, dtype="datetime64[ms]").astype(np.int64)
-        corpus.append(Series(f"{path.parent.name}/{path.name}", ts,
-                             np.array(values, dtype=np.float64)))
-    return corpus
 
 
 def best_time(fn, repeats: int):
