@@ -39,10 +39,15 @@ MINUTE = 60_000
 MERGE_GAP = 15 * MINUTE
 WARMUP_DAYS = 2
 VERBOSE = False
+USE_MINIMUM_DEVIATIONS = True
 SUDDEN = {"latencySpike", "errorSpike", "trafficDrop"}
 # The variance-stabilising transform per signal (DetectorConfiguration.transform), as the
 # engine picks it for span-derived series: multiplicative noise → log, counts/ratios → sqrt.
 TRANSFORMS = {"p99Milliseconds": "log", "errorRatio": "sqrt", "requests": "sqrt", "utilization": "none"}
+# The smallest deviation worth an alert, in the signal's units (DetectorConfiguration.
+# minimumDeviation), as an operator sets it: 1 percentage point of errors, 10 requests a minute,
+# 20 ms of p99, 5 points of CPU. Override with --detector-config.
+MINIMUM_DEVIATIONS = {"p99Milliseconds": 20, "errorRatio": 0.01, "requests": 10, "utilization": 0.05}
 
 
 def read_series(path):
@@ -107,6 +112,8 @@ def foreshock(binary, path, signal, threshold, below, detector_config):
     config = dict(detector_config)
     config.setdefault("direction", "down" if below else "up")
     config.setdefault("transform", TRANSFORMS[signal])
+    if USE_MINIMUM_DEVIATIONS:
+        config.setdefault("minimumDeviation", MINIMUM_DEVIATIONS[signal])
     cmd = [binary, "score", path, "--json", "--detector-config", json.dumps(config)]
     if threshold is not None:
         cmd += ["--threshold-below" if below else "--threshold-above", repr(threshold)]
@@ -189,9 +196,11 @@ def main():
     parser.add_argument("--json", help="write the rows as JSON here")
     parser.add_argument("--scenarios", default=SCENARIOS, help="scenario folders (default: Datasets/scenarios)")
     parser.add_argument("--verbose", action="store_true", help="print Foreshock's alerts per incident")
+    parser.add_argument("--no-minimum-deviations", action="store_true", help="no per-signal minimumDeviation floor")
     args = parser.parse_args()
-    global VERBOSE
+    global VERBOSE, USE_MINIMUM_DEVIATIONS
     VERBOSE = args.verbose
+    USE_MINIMUM_DEVIATIONS = not args.no_minimum_deviations
     rows = evaluate(args.foreshock, json.loads(args.detector_config), args.scenarios)
     fmt = lambda v: "-" if v is None else (f"{v:.3f}" if isinstance(v, float) else str(v))
     header = ["method", "breaches_warned", "median_lead_minutes", "sudden_caught_15min", "median_delay_minutes",
