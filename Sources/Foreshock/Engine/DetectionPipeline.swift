@@ -131,15 +131,23 @@ struct DetectionPipeline: Sendable {
 }
 
 extension AnomalyEvent {
-    /// The same event with the evidence span-derived points carry — exemplar trace ids and
-    /// spans, attribution shares, the explaining dimension — where the anomaly has none yet.
+    /// The same event with the evidence span-derived points carry (see
+    /// ``withEvidence(traceIDs:exemplars:attribution:dimension:)``).
     func withEvidence(of points: SeriesPoints) -> AnomalyEvent {
+        withEvidence(traceIDs: points.exemplarTraceIDs, exemplars: points.exemplars, attribution: points.attribution,
+                     dimension: points.dimension)
+    }
+
+    /// The same event with exemplar trace ids and spans, attribution shares and the explaining
+    /// dimension, each where the anomaly has none yet.
+    func withEvidence(traceIDs: [String], exemplars: [AnomalyExemplar] = [], attribution: [String: [String: Double]]? = nil,
+                      dimension: String? = nil) -> AnomalyEvent {
         func attach(_ anomaly: Anomaly) -> Anomaly {
             var copy = anomaly
-            if copy.exemplarTraceIDs.isEmpty { copy.exemplarTraceIDs = points.exemplarTraceIDs }
-            if copy.exemplars == nil, !points.exemplars.isEmpty { copy.exemplars = points.exemplars }
-            if copy.attribution == nil { copy.attribution = points.attribution }
-            if copy.dimension == nil { copy.dimension = points.dimension }
+            if copy.exemplarTraceIDs.isEmpty { copy.exemplarTraceIDs = traceIDs }
+            if copy.exemplars == nil, !exemplars.isEmpty { copy.exemplars = exemplars }
+            if copy.attribution == nil { copy.attribution = attribution }
+            if copy.dimension == nil { copy.dimension = dimension }
             return copy
         }
         switch self {

@@ -94,7 +94,7 @@ public final class Engine: Sendable {
                     case let .spans(batch):
                         let derived = spans.ingest(batch, store: store, logger: logger, wallClock: Engine.unixMilliseconds())
                         pipeline.process(derived.points, store: store, broadcaster: broadcaster, logger: logger)
-                        pipeline.publish(derived.releaseEvents, broadcaster: broadcaster)
+                        pipeline.publish(derived.events, broadcaster: broadcaster)
                         if derived.rejectedSketches > 0 { metrics.rejectedSeriesPoints.increment(by: derived.rejectedSketches) }
                         metrics.queueDepth.record(queuedPoints.remove(batch.spans.count))
                     case let .flush(continuation, final):
@@ -102,7 +102,7 @@ public final class Engine: Sendable {
                             let start = ContinuousClock.now
                             let derived = spans.drain(now: Engine.unixMilliseconds(), all: final, store: store, logger: logger)
                             pipeline.process(derived.points, store: store, broadcaster: broadcaster, logger: logger)
-                            pipeline.publish(derived.releaseEvents, broadcaster: broadcaster)
+                            pipeline.publish(derived.events, broadcaster: broadcaster)
                             if derived.rejectedSketches > 0 { metrics.rejectedSeriesPoints.increment(by: derived.rejectedSketches) }
                             if let directory { try pipeline.states.save(directory: directory) }
                             try store.flush()

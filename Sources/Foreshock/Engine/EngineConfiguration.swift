@@ -72,6 +72,7 @@ public struct EngineConfiguration: Codable, Sendable, Equatable {
         try check(spans.maxSeriesPerService > 0, "spans.maxSeriesPerService must be positive")
         do { try detector.validate() } catch { throw ConfigurationError(source: source, message: "detector: \(error)") }
         do { _ = try spans.compiledInvariants() } catch { throw ConfigurationError(source: source, message: "spans.\(error)") }
+        do { try spans.errorRatio.validate() } catch { throw ConfigurationError(source: source, message: "spans.errorRatio: \(error)") }
         let releases = spans.releases
         try check(releases.minimumSpans >= 20, "spans.releases.minimumSpans must be at least 20 (the tests' normal approximation)")
         try check(releases.adoptAfterWindows >= 1, "spans.releases.adoptAfterWindows must be positive")

@@ -1,3 +1,4 @@
+import ForeshockDetection
 import ForeshockTelemetry
 
 /// How spans become metrics in the ``Engine`` (the `Codable` face of
@@ -23,6 +24,9 @@ public struct SpanIngestConfiguration: Codable, Sendable, Equatable {
     public var invariants: [InvariantRuleConfiguration] = []
     /// Side-by-side comparison of releases (``ReleaseComparisonConfiguration``).
     public var releases = ReleaseComparisonConfiguration()
+    /// Count-aware error-ratio detection per operation (`span.error_ratio`; see
+    /// `ErrorRatioDetector`), across the status split of the span series.
+    public var errorRatio = ErrorRatioDetector.Configuration()
     /// Dimensions by which anomalies report the share of affected spans.
     public var attributionDimensions = ["code.origin", "service.version", "gen_ai.request.model"]
 

@@ -15,6 +15,7 @@ struct SpanPipeline {
     private let aggregator: SpanMetricsAggregator
     private let invariants: SpanInvariantAggregator?
     private var releases: ReleaseTracker
+    private var errorRatios: ErrorRatioTracking
     private let attributionDimensions: [String]
     private let maxStoredSeries: Int
     private var newestEnd: Int64 = .min
@@ -26,8 +27,8 @@ struct SpanPipeline {
     /// What closed windows produced.
     struct Output {
         var points: [SeriesPoints] = []
-        /// Release regressions opened or closed.
-        var releaseEvents: [AnomalyEvent] = []
+        /// Release regressions and error-ratio incidents, opened, updated or closed.
+        var events: [AnomalyEvent] = []
         /// Latency sketches not stored because the store holds `maxStoredSeries` series.
         var rejectedSketches = 0
     }
@@ -45,6 +46,7 @@ struct SpanPipeline {
         releases = ReleaseTracker(configuration: configuration.releases, windowLength: metrics.windowMilliseconds,
                                   attributionDimensions: configuration.attributionDimensions)
         attributionDimensions = configuration.attributionDimensions
+        errorRatios = ErrorRatioTracking(configuration: configuration.errorRatio, maxSeries: 10_000)
         windowLength = max(1, metrics.windowMilliseconds)
         allowedLateness = max(0, metrics.allowedLatenessWindows)
     }
@@ -111,7 +113,7 @@ struct SpanPipeline {
                 }
             }
         }
-        output.releaseEvents = releases.absorb(windows)
+        output.events = releases.absorb(windows) + errorRatios.absorb(windows)
         return output
     }
 
