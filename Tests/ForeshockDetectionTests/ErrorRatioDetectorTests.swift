@@ -26,10 +26,10 @@ import Darwin
             var tail = 0.0
             for i in k...(k + 400) { tail += exp(Double(i) * log(mean) - mean - lgamma(Double(i) + 1)) }
             let direct = log(tail)
-            #expect(abs(ErrorRatioDetector.logPoissonTail(atLeast: k, mean: mean) - direct) < 1e-6 * max(1, abs(direct)),
+            #expect(abs(PoissonTail.logProbability(atLeast: k, mean: mean) - direct) < 1e-6 * max(1, abs(direct)),
                     "k \(k), mean \(mean)")
         }
-        #expect(ErrorRatioDetector.logPoissonTail(atLeast: 0, mean: 3) == 0)
+        #expect(PoissonTail.logProbability(atLeast: 0, mean: 3) == 0)
     }
 
     /// A sparse operation (5 requests a minute, 0.5 % errors) for a week: single errors, which

@@ -11,14 +11,13 @@ import Testing
 @Suite struct SemanticSignalsTests {
     static let rule = #"span.name == "PlaceOrder" => attr["order.total_cents"] == attr["order.items_sum_cents"] - attr["order.discount_cents"]"#
 
-    @Test func aSilentInvariantRegressionIsRaisedWithinMinutesAndAttributed() async throws {
+    /// Runs `scenario` through an engine with the order-total rule; returns every event.
+    static func run(_ scenario: SimulationScenario) async throws -> (engine: Engine, events: [AnomalyEvent]) {
         var configuration = EngineConfiguration()
-        configuration.spans.invariants = [InvariantRuleConfiguration(name: "order-total", rule: Self.rule)]
+        configuration.spans.invariants = [InvariantRuleConfiguration(name: "order-total", rule: rule)]
         let engine = try Engine(configuration: configuration)
         let events = Mutex<[AnomalyEvent]>([])
         engine.onAnomaly { event in events.withLock { $0.append(event) } }
-
-        let scenario = SimulationScenario.invariantRegression
         var generator = SpanStreamGenerator(scenario: scenario)
         var batch: [Span] = []
         while let spans = generator.nextSecond() {
@@ -30,8 +29,12 @@ import Testing
             batch.removeAll(keepingCapacity: true)
         }
         try await engine.shutdown()
+        return (engine, events.withLock { $0 })
+    }
 
-        let all = events.withLock { $0 }
+    @Test func aSilentInvariantRegressionIsRaisedWithinMinutesAndAttributed() async throws {
+        let scenario = SimulationScenario.invariantRegression
+        let (engine, all) = try await Self.run(scenario)
         let deploy = (scenario.startUnixSeconds + 60 * 60) * 1000
         let opened = all.compactMap { event -> Anomaly? in if case let .opened(a) = event { a } else { nil } }
         let regression = try #require(opened.first { $0.kind == .releaseRegression && $0.series.name == "release.violations" },
@@ -66,6 +69,19 @@ import Testing
         let violations = engine.store.series(matching: [.equal("__name__", "invariant.violations"), .equal("service.version", "1.0.0")])
         #expect(!violations.isEmpty)
         for key in violations { #expect(try engine.store.read(series: key).values.allSatisfy { $0 == 0 }) }
+    }
+
+    /// Two candidate releases run beside the stable one (canaries, A/B): each is compared with
+    /// the stable version, and only the one that breaks the rule is raised.
+    @Test func concurrentCandidatesAreEachComparedWithTheStableRelease() async throws {
+        var scenario = SimulationScenario.invariantRegression
+        scenario.deploys = [SimulatedDeploy(atMinute: 60, service: "checkout", version: "2.1.0", codeOrigin: "ai", rolloutMinutes: 200),
+                            SimulatedDeploy(atMinute: 60, service: "checkout", version: "2.2.0", codeOrigin: "human", rolloutMinutes: 200)]
+        scenario.incidents[0].magnitude = 0.02
+        let (_, all) = try await Self.run(scenario)
+        let regressions = all.compactMap { event -> Anomaly? in if case let .opened(a) = event, a.kind == .releaseRegression { a } else { nil } }
+        #expect(regressions.map { $0.series.labels["service.version"] } == ["2.1.0"])
+        #expect(regressions.first?.series.labels["baseline.service.version"] == "1.0.0")
     }
 
     @Test func aBadRuleIsAConfigurationErrorWithItsColumn() throws {

@@ -11,7 +11,8 @@ import Darwin
 /// replaces, side by side, and raises a ``AnomalyKind/releaseRegression`` when the new one is
 /// slower, fails more, or violates an invariant more — with the tests and rules of
 /// `foreshock gate` (one-sided Mann–Whitney U on the latency sketches, two-proportion z-tests
-/// on the error and violation ratios).
+/// on the error and violation ratios, the latter confirmed by an exact Poisson tail, since a
+/// release's first minutes hold only a handful of errors).
 ///
 /// ## Model
 /// Per operation (or invariant rule on an operation) and release (`releaseAttribute`, a span
@@ -19,13 +20,14 @@ import Darwin
 /// (violations). When a new release appears, every older release closes its running sum and
 /// starts a fresh one: the baseline is the older release's sum since the release before that
 /// appeared plus everything since (so a release that stopped at once, a big-bang switch, still
-/// has one, and a canary running beside it keeps adding to it). The newest release with
-/// `minimumSpans` spans is compared with the most recent older release that has as many.
+/// has one, and a canary running beside it keeps adding to it). Every release with
+/// `minimumSpans` spans is compared with the oldest release that has as many — the stable one,
+/// while canaries, A/B arms or several candidates run beside it.
 ///
 /// One incident per (operation, rule, release, signal): opened when the rule first fails,
-/// closed when the new release is adopted — the old one has sent nothing for
-/// `adoptAfterWindows` windows — after which the new release is the baseline and the
-/// confirmed new normal raises nothing more.
+/// closed when the release is gone (silent for `adoptAfterWindows` windows: rolled back or
+/// replaced) or adopted — left alone once the others are gone — after which it is the
+/// baseline and the confirmed new normal raises nothing more.
 ///
 /// Memory: at most `maxGroups` operations × 4 releases × 2 sketches.
 struct ReleaseTracker {
@@ -77,28 +79,60 @@ struct ReleaseTracker {
     }
 
     private mutating func compare(_ key: GroupKey, now: Int64) -> [AnomalyEvent] {
-        guard var releases = groups[key], releases.count >= 2 else { return [] }
-        let ordered = releases.sorted { ($0.value.firstWindow, $0.key) < ($1.value.firstWindow, $1.key) }
-        guard let candidate = ordered.last else { return [] }
+        guard var releases = groups[key] else { return [] }
         var events: [AnomalyEvent] = []
-        // Adoption: every older release has been silent long enough.
+        // Releases silent for adoptAfterWindows are gone (a finished rollout, a rollback):
+        // forget them and close their incidents. The one left alone is adopted as the
+        // baseline: its incidents close too, and the confirmed new normal raises nothing more.
         let silentSince = now - Int64(configuration.adoptAfterWindows) * windowLength
-        if ordered.dropLast().allSatisfy({ $0.value.lastWindow < silentSince }) {
-            for (name, _) in ordered.dropLast() { releases[name] = nil }
-            groups[key] = releases
-            for signal in Signal.allCases {
-                let incident = IncidentKey(group: key, release: candidate.key, signal: signal)
-                if var anomaly = open.removeValue(forKey: incident) {
-                    anomaly.time = now
-                    events.append(.closed(anomaly))
-                }
-            }
-            return events
+        let newest = releases.max { ($0.value.lastWindow, $0.key) < ($1.value.lastWindow, $1.key) }?.key
+        for (name, release) in releases where name != newest && release.lastWindow < silentSince {
+            releases[name] = nil
+            events += close(key, release: name, now: now)
         }
+        if releases.count == 1, let only = releases.first?.key { events += close(key, release: only, now: now) }
+        groups[key] = releases
+        guard releases.count >= 2 else { return events }
+        // Every newer release with enough spans against the oldest one with enough (the stable
+        // version, while canaries, A/B arms or several candidates run beside it).
         let minimum = UInt64(configuration.minimumSpans)
-        guard candidate.value.current.count >= minimum,
-              let baseline = ordered.dropLast().reversed().first(where: { $0.value.comparable.count >= minimum })
-        else { return [] }
+        let ordered = releases.sorted { ($0.value.firstWindow, $0.key) < ($1.value.firstWindow, $1.key) }
+        guard let baseline = ordered.first(where: { $0.value.comparable.count >= minimum }) else { return events }
+        for candidate in ordered where candidate.value.firstWindow > baseline.value.firstWindow && candidate.value.current.count >= minimum {
+            events += regressions(key, candidate: candidate, baseline: baseline, now: now)
+        }
+        return events
+    }
+
+    /// The p-value of a ratio regression (errors, violations), or nil when there is none: the
+    /// gate's rule (the rise beyond `allowance` and a significant one-sided two-proportion
+    /// z-test) and, because that normal approximation is poor with a handful of events, an
+    /// exact Poisson tail of the candidate's count under the baseline's ratio (smoothed by one
+    /// event) below the significance level too. The larger p-value is returned.
+    private func ratioRegression(_ base: Totals, _ cand: Totals, allowance: Double, _ options: ReleaseGate.Options) -> Double? {
+        let z = TwoProportionZTest(baselineSuccesses: Int(base.errors), baselineCount: Int(base.count),
+                                   candidateSuccesses: Int(cand.errors), candidateCount: Int(cand.count))
+        guard ReleaseGate.ratioRegressed(baseline: base.ratio, candidate: cand.ratio, allowance: allowance, test: z, options) else {
+            return nil
+        }
+        let smoothed = (Double(base.errors) + 1) / (Double(base.count) + 1)
+        let exact = exp(PoissonTail.logProbability(atLeast: Int(cand.errors), mean: Double(cand.count) * smoothed))
+        return exact < options.significance ? max(z.pValue, exact) : nil
+    }
+
+    /// The closing events of `release`'s open incidents in group `key`.
+    private mutating func close(_ key: GroupKey, release: String, now: Int64) -> [AnomalyEvent] {
+        Signal.allCases.compactMap { signal in
+            guard var anomaly = open.removeValue(forKey: IncidentKey(group: key, release: release, signal: signal)) else { return nil }
+            anomaly.time = now
+            return .closed(anomaly)
+        }
+    }
+
+    /// The incidents `candidate` opens against `baseline` (each signal once per release).
+    private mutating func regressions(_ key: GroupKey, candidate: (key: String, value: Release), baseline: (key: String, value: Release),
+                                      now: Int64) -> [AnomalyEvent] {
+        var events: [AnomalyEvent] = []
         let base = baseline.value.comparable, cand = candidate.value.current
         var options = ReleaseGate.Options()
         options.maxLatencyRegression = configuration.maxLatencyRegression
@@ -115,19 +149,11 @@ struct ReleaseTracker {
                     findings.append((.latency, p99.candidate * 1000, p99.baseline * 1000, test.pValue))
                 }
             }
-            let errors = TwoProportionZTest(baselineSuccesses: Int(base.errors), baselineCount: Int(base.count),
-                                            candidateSuccesses: Int(cand.errors), candidateCount: Int(cand.count))
-            if ReleaseGate.ratioRegressed(baseline: base.ratio, candidate: cand.ratio, allowance: configuration.maxErrorRateIncrease,
-                                          test: errors, options) {
-                findings.append((.errors, cand.ratio, base.ratio, errors.pValue))
+            if let p = ratioRegression(base, cand, allowance: configuration.maxErrorRateIncrease, options) {
+                findings.append((.errors, cand.ratio, base.ratio, p))
             }
-        } else {
-            let violations = TwoProportionZTest(baselineSuccesses: Int(base.errors), baselineCount: Int(base.count),
-                                                candidateSuccesses: Int(cand.errors), candidateCount: Int(cand.count))
-            if ReleaseGate.ratioRegressed(baseline: base.ratio, candidate: cand.ratio, allowance: configuration.maxViolationRateIncrease,
-                                          test: violations, options) {
-                findings.append((.violations, cand.ratio, base.ratio, violations.pValue))
-            }
+        } else if let p = ratioRegression(base, cand, allowance: configuration.maxViolationRateIncrease, options) {
+            findings.append((.violations, cand.ratio, base.ratio, p))
         }
         for (signal, observed, expected, pValue) in findings {
             let incident = IncidentKey(group: key, release: candidate.key, signal: signal)

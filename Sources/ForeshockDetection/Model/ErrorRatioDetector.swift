@@ -99,7 +99,7 @@ public struct ErrorRatioDetector: Sendable, Codable {
         let ratio = Double(k) / Double(n)
         let warm = requestsSeen >= configuration.warmupRequests
         requestsSeen += n
-        let surprise = -Self.logPoissonTail(atLeast: k, mean: Double(n) * p0)
+        let surprise = -PoissonTail.logProbability(atLeast: k, mean: Double(n) * p0)
         let alert = -log(configuration.riskLevel)
         let score = surprise / (surprise + alert)
         let anomalous = warm && score >= 0.5 && ratio - p0 >= configuration.minimumIncrease
@@ -108,7 +108,7 @@ public struct ErrorRatioDetector: Sendable, Codable {
         var low = p0, high = 1.0
         for _ in 0..<30 {
             let mid = (low + high) / 2
-            if -Self.logPoissonTail(atLeast: Int((mid * Double(n)).rounded(.up)), mean: Double(n) * p0) < alert { low = mid } else { high = mid }
+            if -PoissonTail.logProbability(atLeast: Int((mid * Double(n)).rounded(.up)), mean: Double(n) * p0) < alert { low = mid } else { high = mid }
         }
         let upper = high
         let weight = (anomalous || tracker.current != nil) ? 0.1 : 1
@@ -123,26 +123,4 @@ public struct ErrorRatioDetector: Sendable, Codable {
 
     /// Closes the open incident, if any.
     public mutating func flush() -> AnomalyEvent? { tracker.flush() }
-
-    /// ln P(X ≥ k) for X ~ Poisson(mean): 0 for k ≤ 0; otherwise summed from the term at k
-    /// upwards while terms matter (k above the mean), or as ln(1 − P(X < k)) below it.
-    static func logPoissonTail(atLeast k: Int, mean: Double) -> Double {
-        guard k > 0 else { return 0 }
-        guard mean > 0 else { return -.infinity }
-        let logTerm = { (i: Int) -> Double in Double(i) * log(mean) - mean - lgamma(Double(i) + 1) }
-        if Double(k) > mean {
-            // Terms decrease from k on; sum them relative to the first.
-            let first = logTerm(k)
-            var sum = 1.0, ratio = 1.0, i = k
-            while ratio > 1e-17 * sum, i < k + 100_000 {
-                i += 1
-                ratio *= mean / Double(i)
-                sum += ratio
-            }
-            return first + log(sum)
-        }
-        var below = 0.0
-        for i in 0..<k { below += exp(logTerm(i)) }
-        return log(max(1e-300, 1 - below))
-    }
 }
