@@ -28,6 +28,9 @@ struct InvariantProgram: Sendable {
     let conclusion: Condition
     /// Whether some expression aggregates over children.
     let readsChildren: Bool
+    /// The span name the premise requires (`span.name == "…"`, alone or in a conjunction), so a
+    /// caller can skip the rule for other spans without evaluating it; nil when there is none.
+    let requiredSpanName: String?
     /// The attribute keys read (by `attr[...]` or `resource[...]`), each once, in order of first use.
     let referencedAttributes: [String]
 
@@ -42,6 +45,19 @@ struct InvariantProgram: Sendable {
         conclusion = compiler.condition(rule.conclusion)
         readsChildren = compiler.readsChildren
         referencedAttributes = compiler.referencedAttributes
+        requiredSpanName = Self.requiredSpanName(rule.premise)
+    }
+
+    /// `t` when `premise` is `span.name == "t"` or a conjunction with it.
+    private static func requiredSpanName(_ premise: InvariantExpression?) -> String? {
+        switch premise {
+        case let .comparison(.equal, .field(.name), .literal(.string(text))), let .comparison(.equal, .literal(.string(text)), .field(.name)):
+            return text
+        case let .and(left, right):
+            return requiredSpanName(left) ?? requiredSpanName(right)
+        default:
+            return nil
+        }
     }
 
     /// Evaluates the rule on the span at `span`, whose direct children are `children`: a premise

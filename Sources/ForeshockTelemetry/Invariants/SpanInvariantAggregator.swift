@@ -41,6 +41,9 @@ public final class SpanInvariantAggregator {
     /// The rules' compiled premises and conclusions, called in place on the ingest path.
     private let premises: ContiguousArray<InvariantProgram.Condition>
     private let conclusions: ContiguousArray<InvariantProgram.Condition>
+    /// Rules whose premise requires a span name, by that name; the others apply to every span.
+    private let rulesByRequiredName: [String: [Int]]
+    private let unscopedRules: [Int]
     private var windows: [Int64: Window] = [:]
     /// Windows starting before this are closed.
     private var watermark: Int64 = .min
@@ -54,6 +57,10 @@ public final class SpanInvariantAggregator {
         dimensionKeys = configuration.dimensions.filter { configuration.redaction.allows($0) }
         premises = ContiguousArray(rules.map(\.program.premise))
         conclusions = ContiguousArray(rules.map(\.program.conclusion))
+        rulesByRequiredName = Dictionary(grouping: rules.indices.filter { rules[$0].program.requiredSpanName != nil }) {
+            rules[$0].program.requiredSpanName ?? ""
+        }
+        unscopedRules = rules.indices.filter { rules[$0].program.requiredSpanName == nil }
     }
 
     /// Evaluates every rule on every span of `spans`.
@@ -72,7 +79,7 @@ public final class SpanInvariantAggregator {
                 let kids = readsChildren ? children[span.pointee.spanID] ?? [] : []
                 // The span's series within its window, found once for all the rules it applies to.
                 var located: (window: Int64, series: Int32)?
-                for ruleIndex in 0..<premises.count {
+                func apply(_ ruleIndex: Int) {
                     let outcome = kids.isEmpty
                         ? InvariantProgram.evaluate(premise: premises[ruleIndex], conclusion: conclusions[ruleIndex], span, children: none)
                         : kids.withUnsafeBufferPointer {
@@ -81,10 +88,10 @@ public final class SpanInvariantAggregator {
                     let violated: Bool
                     switch outcome {
                     case .notApplicable(.premiseFalse):
-                        continue
+                        return
                     case let .notApplicable(reason):
                         statistics.notApplicable[InvariantStatistics.Skip(rule: rules[ruleIndex].name, reason: reason), default: 0] += 1
-                        continue
+                        return
                     case .holds:
                         violated = false
                     case .violated:
@@ -93,10 +100,15 @@ public final class SpanInvariantAggregator {
                     statistics.evaluations += 1
                     if violated { statistics.violations += 1 }
                     if located == nil { located = locate(span) }
-                    guard let (window, series) = located else { continue }
+                    guard let (window, series) = located else { return }
                     windows[window]?.count(rule: ruleIndex, series: series, violated: violated, limit: configuration.exemplarsPerSeries) {
                         exemplar(of: span, rule: rules[ruleIndex])
                     }
+                }
+                // Rules scoped to another span name are skipped unevaluated (their premise is false).
+                for ruleIndex in unscopedRules { apply(ruleIndex) }
+                if !rulesByRequiredName.isEmpty, let scoped = rulesByRequiredName[span.pointee.name] {
+                    for ruleIndex in scoped { apply(ruleIndex) }
                 }
             }
         }
@@ -138,14 +150,37 @@ public final class SpanInvariantAggregator {
             }
             windows[window] = Window()
         }
+        // Known series are found by a 64-bit hash of their identity, computed without building
+        // a single string; the key is built (and checked) only for a new series. Two series
+        // whose hashes collide would share counts: about 10⁻¹¹ a window at 10,000 series.
+        let hash = seriesHash(span)
+        if let series = windows[window]?.byHash[hash] { return (window, series) }
         var key = SeriesKey(service: span.pointee.serviceName, operation: span.pointee.name, dimensions: [])
         for name in dimensionKeys {
             guard let value = (span.pointee.attribute(name) ?? span.pointee.resource.attribute(name))?.labelText else { continue }
             key.dimensions.append(MetricLabel(name, value))
         }
-        guard let series = windows[window]?.intern(key, limit: seriesLimit) else { return nil }
+        guard let series = windows[window]?.intern(key, hash: hash, limit: seriesLimit) else { return nil }
         if series == Window.overflow { statistics.overflowSpans += 1 }
         return (window, series)
+    }
+
+    /// The hash of a span's series identity: service, span name and each dimension's value as
+    /// its label would read (strings as such, integers and booleans by value; absent ones and
+    /// other types alike).
+    private func seriesHash(_ span: UnsafePointer<Span>) -> UInt64 {
+        var hasher = Hasher()
+        hasher.combine(span.pointee.resource.serviceName)
+        hasher.combine(span.pointee.name)
+        for name in dimensionKeys {
+            switch span.pointee.attribute(name) ?? span.pointee.resource.attribute(name) {
+            case let .string(text)?: hasher.combine(1 as UInt8); hasher.combine(text)
+            case let .int(value)?: hasher.combine(2 as UInt8); hasher.combine(value)
+            case let .bool(value)?: hasher.combine(3 as UInt8); hasher.combine(value)
+            default: hasher.combine(0 as UInt8)
+            }
+        }
+        return UInt64(bitPattern: Int64(hasher.finalize()))
     }
 
     private func exemplar(of span: UnsafePointer<Span>, rule: InvariantRule) -> Exemplar {
@@ -225,16 +260,24 @@ public final class SpanInvariantAggregator {
         static let overflow: Int32 = -1
         var ids: [SeriesKey: Int32] = [:]
         var keys: [SeriesKey] = []
+        /// Series ids by ``SpanInvariantAggregator/seriesHash(_:)`` (admitted series only).
+        var byHash: [UInt64: Int32] = [:]
         /// By `rule << 32 | series id`.
         var counts: [UInt64: Accumulator] = [:]
 
         /// The id of `key`, a new one, or ``overflow`` once the window holds `limit` series.
-        mutating func intern(_ key: SeriesKey, limit: Int) -> Int32 {
-            if let id = ids[key] { return id }
+        mutating func intern(_ key: SeriesKey, hash: UInt64, limit: Int) -> Int32 {
+            if let id = ids[key] {
+                byHash[hash] = id
+                return id
+            }
+            // Overflowing spans are not remembered by hash: under a label explosion that map
+            // would grow without bound.
             guard keys.count < limit else { return Self.overflow }
             let id = Int32(keys.count)
             ids[key] = id
             keys.append(key)
+            byHash[hash] = id
             return id
         }
 
