@@ -31,6 +31,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "ForeshockSketches", package: "Foreshock"),
+                .product(name: "ForeshockSimulation", package: "Foreshock"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             path: "SketchBenchmarks",
@@ -50,6 +51,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "ForeshockTelemetry", package: "Foreshock"),
+                .product(name: "ForeshockSimulation", package: "Foreshock"),
             ],
             path: "TelemetryBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

@@ -1,4 +1,5 @@
 import Benchmark
+import ForeshockSimulation
 import ForeshockSketches
 import Histogram
 #if canImport(Glibc)

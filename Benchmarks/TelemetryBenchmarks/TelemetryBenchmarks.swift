@@ -5,6 +5,7 @@
 // Run from Benchmarks/:  swift package benchmark --target TelemetryBenchmarks
 // Each iteration handles one payload of `spansPerPayload` spans: spans/s = spansPerPayload / wall time.
 import Benchmark
+import ForeshockSimulation
 import ForeshockTelemetry
 
 let spansPerPayload = 10_000
@@ -13,14 +14,8 @@ let spansPerPayload = 10_000
 /// 10 span attributes (method, route, status, URL path with ids, peer, user agent, function,
 /// code origin, model or db system, net port), 2 % errors, log-normal-ish durations.
 func realisticSpans(count: Int, seed: UInt64 = 1) -> [Span] {
-    var state = seed
-    func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    var random = SplitMix64(seed: seed)
+    func next() -> UInt64 { random.next() }
     let services = ["frontend", "checkout", "payments", "assistant"]
     let resources = services.flatMap { service in
         ["1.4.2", "1.5.0"].map { version in
