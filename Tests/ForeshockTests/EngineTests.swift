@@ -1,5 +1,6 @@
 import Foundation
 import Foreshock
+import Synchronization
 import Testing
 
 private func temporaryDirectory(_ name: String) -> String {
@@ -179,5 +180,46 @@ private func series(count: Int, spikeAt: Int? = nil, start: Int64 = 1_700_000_00
         #expect(throws: (any Error).self) { _ = try EngineConfiguration.load(path: type) }
         let rule = try write("rule.json", #"{"thresholds": [{"match": {"service": "a"}, "above": 1, "below": 0}]}"#)
         #expect(throws: ConfigurationError.self) { _ = try EngineConfiguration.load(path: rule) }
+    }
+}
+
+@Suite struct SuppressionWindowTests {
+    /// A maintenance window: the load test inside it (a plateau 5× the normal level) is stored
+    /// but raises nothing and is not learned — the same plateau after the window is an anomaly.
+    @Test func pointsInAMaintenanceWindowAreStoredButNeitherScoredNorLearned() async throws {
+        let start: Int64 = 1_700_000_000_000
+        let minute: Int64 = 60_000
+        var configuration = EngineConfiguration()
+        let json = #"{"suppressions": [{"match": {"service": "checkout"}, "start": "2023-11-16T14:00:00Z", "end": \#(start + 3_300 * minute), "reason": "load test"}]}"#
+        configuration = try ConfigurationOverrides.apply(Data(json.utf8), to: configuration, source: "test")
+        try configuration.validate()
+        let window = try #require(configuration.suppressions.first)
+        #expect(window.start == 1_700_143_200_000 && window.reason == "load test")
+        let engine = try Engine(configuration: configuration)
+        let events = Mutex<[AnomalyEvent]>([])
+        engine.onAnomaly { event in events.withLock { $0.append(event) } }
+        let key = try SeriesKey(name: "latency", labels: ["service": "checkout"])
+        let other = try SeriesKey(name: "latency", labels: ["service": "search"])
+        let timestamps = (0..<3_600).map { start + Int64($0) * minute }
+        let plateau = { (t: Int64) in (t >= window.start && t < window.end) || t >= start + 3_500 * minute }
+        let values = timestamps.map { t in 100 + Double(t / minute % 7) + (plateau(t) ? 400 : 0) }
+        for (series, data) in [(key, values), (other, values)] {
+            for chunk in stride(from: 0, to: timestamps.count, by: 100) {
+                let end = min(chunk + 100, timestamps.count)
+                engine.ingest(series: series, timestamps: Array(timestamps[chunk..<end]), values: Array(data[chunk..<end]))
+            }
+        }
+        try await engine.shutdown()
+        #expect(try engine.store.read(series: key).count == 3_600, "suppressed points are stored")
+        let opened = events.withLock { $0 }.compactMap { event -> Anomaly? in if case let .opened(a) = event { a } else { nil } }
+        let checkout = opened.filter { $0.series.labels["service"] == "checkout" }
+        #expect(!checkout.contains { $0.time >= window.start && $0.time < window.end }, "nothing raised inside the window")
+        let afterWindow = events.withLock { $0 }.filter {
+            $0.anomaly.series.labels["service"] == "checkout" && $0.anomaly.time >= start + 3_500 * minute
+        }
+        #expect(afterWindow.contains { $0.anomaly.observed > $0.anomaly.upper && $0.anomaly.expected < 150 },
+                "the same plateau after the window is anomalous against the old level: it was not learned")
+        #expect(opened.contains { $0.series.labels["service"] == "search" && $0.time >= window.start && $0.time < window.end },
+                "a series the window does not match is scored as usual")
     }
 }

@@ -75,9 +75,15 @@ struct DetectionPipeline: Sendable {
         metrics.detectorDuration.recordNanoseconds((ContinuousClock.now - start).nanoseconds)
     }
 
-    /// Publishes events raised outside the detectors (release comparisons).
+    /// Publishes events raised outside the per-series detectors (release comparisons, error
+    /// ratios), except those that fall in a suppression window.
     func publish(_ events: [AnomalyEvent], broadcaster: AnomalyBroadcaster) {
         for event in events {
+            let anomaly = event.anomaly
+            if configuration.suppressions.contains(where: { $0.covers(anomaly.series, at: anomaly.time) }) {
+                metrics.suppressedPoints.increment()
+                continue
+            }
             metrics.anomalyEvents.increment()
             let dropped = broadcaster.publish(event)
             if dropped > 0 { metrics.droppedEvents.increment(by: dropped) }
@@ -98,11 +104,15 @@ struct DetectionPipeline: Sendable {
         if !zip(points.timestamps, points.timestamps.dropFirst()).allSatisfy({ $0 < $1 }) {
             order.sort { points.timestamps[$0] < points.timestamps[$1] }
         }
-        var skipped = 0
+        var skipped = 0, suppressed = 0
         for i in order {
             let t = points.timestamps[i]
             guard t > slot.lastTimestamp else {
                 skipped += 1
+                continue
+            }
+            if !configuration.suppressions.isEmpty, configuration.suppressions.contains(where: { $0.covers(points.key, at: t) }) {
+                suppressed += 1
                 continue
             }
             let scored = slot.detector.update(timestamp: t, value: points.values[i])
@@ -112,6 +122,7 @@ struct DetectionPipeline: Sendable {
             }
         }
         if skipped > 0 { metrics.unscoredPoints.increment(by: skipped) }
+        if suppressed > 0 { metrics.suppressedPoints.increment(by: suppressed) }
         states.slots[points.key] = slot
     }
 

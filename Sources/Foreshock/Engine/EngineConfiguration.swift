@@ -32,6 +32,8 @@ public struct EngineConfiguration: Codable, Sendable, Equatable {
     public var flushInterval = 5.0
     /// Static thresholds (SLO lines) by series matcher: early warnings before they are crossed.
     public var thresholds: [ThresholdRule] = []
+    /// Maintenance windows and holidays: matching points are stored, not scored or learned.
+    public var suppressions: [SuppressionWindow] = []
     /// Anomaly events each async subscriber may have waiting before the oldest are dropped.
     public var subscriberBuffer = 1024
     /// How spans become golden-signal series.
@@ -80,6 +82,9 @@ public struct EngineConfiguration: Codable, Sendable, Equatable {
         try check(releases.maxGroups >= 0, "spans.releases.maxGroups must not be negative")
         try check(!releases.enabled || spans.dimensions.contains(releases.releaseAttribute),
                   "spans.releases.releaseAttribute \(releases.releaseAttribute) must be one of spans.dimensions")
+        for (i, window) in suppressions.enumerated() {
+            try check(window.start < window.end, "suppressions[\(i)]: start must be before end")
+        }
         for (i, rule) in thresholds.enumerated() {
             try check((rule.above == nil) != (rule.below == nil), "thresholds[\(i)]: set exactly one of above and below")
             try check(rule.horizon > 0, "thresholds[\(i)].horizon must be positive")

@@ -10,6 +10,7 @@ struct EngineMetrics: Sendable {
     let rejectedTooOld = Counter(label: "foreshock_rejected_too_old_points_total")
     let rejectedSeriesPoints = Counter(label: "foreshock_rejected_series_points_total")
     let unscoredPoints = Counter(label: "foreshock_unscored_points_total")
+    let suppressedPoints = Counter(label: "foreshock_suppressed_points_total")
     let anomalyEvents = Counter(label: "foreshock_anomaly_events_total")
     let droppedEvents = Counter(label: "foreshock_subscriber_dropped_events_total")
     let queueDepth = Gauge(label: "foreshock_queue_depth_points")

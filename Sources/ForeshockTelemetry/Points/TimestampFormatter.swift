@@ -22,3 +22,13 @@ public enum TimestampFormatter {
         return (value < 0 ? "-" : "") + String(repeating: "0", count: max(0, width - digits.count)) + digits
     }
 }
+
+extension TimestampFormatter {
+    /// Reads back a timestamp as the CSV reader does — ISO 8601 (`2026-12-24T18:00:00Z`,
+    /// `2026-12-24 18:00:00`, with an optional offset) or a numeric Unix epoch — in Unix
+    /// milliseconds, or nil when `text` is not one.
+    public static func milliseconds(from text: String) -> Int64? {
+        var text = text
+        return text.withUTF8 { bytes in try? TimestampParser.milliseconds(bytes) }
+    }
+}
