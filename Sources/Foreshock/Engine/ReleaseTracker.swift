@@ -120,10 +120,13 @@ struct ReleaseTracker {
         return exact < options.significance ? max(z.pValue, exact) : nil
     }
 
-    /// The closing events of `release`'s open incidents in group `key`.
+    /// The closing events of `release`'s open incidents in group `key`; the release is no longer
+    /// a candidate (forgotten, or the baseline now), so its record of reported signals goes too.
     private mutating func close(_ key: GroupKey, release: String, now: Int64) -> [AnomalyEvent] {
         Signal.allCases.compactMap { signal in
-            guard var anomaly = open.removeValue(forKey: IncidentKey(group: key, release: release, signal: signal)) else { return nil }
+            let incident = IncidentKey(group: key, release: release, signal: signal)
+            reported.remove(incident)
+            guard var anomaly = open.removeValue(forKey: incident) else { return nil }
             anomaly.time = now
             return .closed(anomaly)
         }
