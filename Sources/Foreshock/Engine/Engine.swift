@@ -95,7 +95,7 @@ public final class Engine: Sendable {
                         let derived = spans.ingest(batch, store: store, logger: logger, wallClock: Engine.unixMilliseconds())
                         pipeline.process(derived.points, store: store, broadcaster: broadcaster, logger: logger)
                         pipeline.publish(derived.events, broadcaster: broadcaster)
-                        if derived.rejectedSketches > 0 { metrics.rejectedSeriesPoints.increment(by: derived.rejectedSketches) }
+                        metrics.record(derived)
                         metrics.queueDepth.record(queuedPoints.remove(batch.spans.count))
                     case let .flush(continuation, final):
                         do {
@@ -103,7 +103,7 @@ public final class Engine: Sendable {
                             let derived = spans.drain(now: Engine.unixMilliseconds(), all: final, store: store, logger: logger)
                             pipeline.process(derived.points, store: store, broadcaster: broadcaster, logger: logger)
                             pipeline.publish(derived.events, broadcaster: broadcaster)
-                            if derived.rejectedSketches > 0 { metrics.rejectedSeriesPoints.increment(by: derived.rejectedSketches) }
+                            metrics.record(derived)
                             if let directory { try pipeline.states.save(directory: directory) }
                             try store.flush()
                             metrics.flushDuration.recordNanoseconds((ContinuousClock.now - start).nanoseconds)

@@ -18,4 +18,15 @@ struct EngineMetrics: Sendable {
     let blockBytes = Gauge(label: "foreshock_block_bytes")
     let detectorDuration = Metrics.Timer(label: "foreshock_detector_batch_duration")
     let flushDuration = Metrics.Timer(label: "foreshock_flush_duration")
+    let invariantEvaluations = Counter(label: "foreshock_invariant_evaluations_total")
+    let invariantViolations = Counter(label: "foreshock_invariant_violations_total")
+    let invariantNotApplicable = Counter(label: "foreshock_invariant_not_applicable_total")
+
+    /// Counts what a span pipeline output reports besides its points and events.
+    func record(_ output: SpanPipeline.Output) {
+        if output.rejectedSketches > 0 { rejectedSeriesPoints.increment(by: output.rejectedSketches) }
+        if output.invariants.evaluations > 0 { invariantEvaluations.increment(by: output.invariants.evaluations) }
+        if output.invariants.violations > 0 { invariantViolations.increment(by: output.invariants.violations) }
+        if output.invariants.notApplicable > 0 { invariantNotApplicable.increment(by: output.invariants.notApplicable) }
+    }
 }

@@ -31,6 +31,8 @@ struct SpanPipeline {
         var events: [AnomalyEvent] = []
         /// Latency sketches not stored because the store holds `maxStoredSeries` series.
         var rejectedSketches = 0
+        /// Invariant rule outcomes since the previous output.
+        var invariants = InvariantCounts()
     }
 
     /// - Precondition: `configuration` passed ``EngineConfiguration/validate(source:)`` (its
@@ -51,8 +53,8 @@ struct SpanPipeline {
         allowedLateness = max(0, metrics.allowedLatenessWindows)
     }
 
-    /// Counters of the invariant rules (nil without rules).
-    var invariantStatistics: InvariantStatistics? { invariants?.statistics }
+    /// The invariant counters already reported in an ``Output``.
+    private var reportedInvariants = InvariantCounts()
 
     /// Aggregates a batch and returns what the windows it closed produced.
     mutating func ingest(_ batch: SpanBatch, store: Store, logger: Logger, wallClock: Int64) -> Output {
@@ -114,6 +116,14 @@ struct SpanPipeline {
             }
         }
         output.events = releases.absorb(windows) + errorRatios.absorb(windows)
+        if let statistics = invariants?.statistics {
+            let total = InvariantCounts(evaluations: statistics.evaluations, violations: statistics.violations,
+                                        notApplicable: statistics.notApplicable.values.reduce(0, +))
+            output.invariants = InvariantCounts(evaluations: total.evaluations - reportedInvariants.evaluations,
+                                                violations: total.violations - reportedInvariants.violations,
+                                                notApplicable: total.notApplicable - reportedInvariants.notApplicable)
+            reportedInvariants = total
+        }
         return output
     }
 
@@ -144,6 +154,13 @@ struct SpanPipeline {
             }
         }
         return best?.label
+    }
+
+    /// Invariant rule outcomes: applied with a verdict, violated, not applicable (data).
+    struct InvariantCounts {
+        var evaluations = 0
+        var violations = 0
+        var notApplicable = 0
     }
 
     /// The group an anomaly's attribution is taken over: one operation (or one rule on it) in
