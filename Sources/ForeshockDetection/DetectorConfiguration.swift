@@ -125,6 +125,9 @@ public struct DetectorConfiguration: Sendable, Codable, Equatable {
     public var rangeExtensionSurprise: Double = 1.2
     /// Consecutive normal points that close an open incident. ≥ 1.
     public var quietPointsToClose: Int = 5
+    /// Seasonal phases in local time: the offsets of a time zone (``UTCOffsets``); nil means
+    /// UTC. Reported times stay Unix ms.
+    public var localTime: UTCOffsets? = nil
     /// Optional static threshold for early warning (``AnomalyKind/predictedBreach``).
     public var staticThreshold: StaticThreshold? = nil
 
@@ -157,6 +160,7 @@ public struct DetectorConfiguration: Sendable, Codable, Equatable {
         if let t = rangeExtensionTolerance { try check(t >= 0 && t.isFinite, "rangeExtensionTolerance", "must be finite and ≥ 0") }
         try check(rangeExtensionSurprise > 0 && rangeExtensionSurprise.isFinite, "rangeExtensionSurprise", "must be > 0")
         try check(quietPointsToClose >= 1, "quietPointsToClose", "must be ≥ 1")
+        if let l = localTime { try check(l.isValid, "localTime", "needs ascending transitions, one offset each, within ±18 h") }
         if let s = staticThreshold {
             try check(s.value.isFinite, "staticThreshold.value", "must be finite")
             try check(s.horizon >= 1 && s.horizon <= 100_000, "staticThreshold.horizon", "must be in 1...100000")

@@ -165,15 +165,18 @@ public struct SeriesDetector: Sendable, Codable {
 
     // MARK: - The pipeline
 
-    private mutating func process(timestamp t: Int64, value raw: Double, emitEvents: Bool) -> PointScore {
+    /// - Parameter time: Unix ms as given; the model works on local time (``DetectorConfiguration/localTime``),
+    ///   verdicts are reported at `time`.
+    private mutating func process(timestamp time: Int64, value raw: Double, emitEvents: Bool) -> PointScore {
+        let t = configuration.localTime?.local(time) ?? time
         let x = configuration.transform.forward(raw)
         guard raw.isFinite, x.isFinite else {
             let e = configuration.transform.inverse(baseline?.expected(at: t) ?? warmCenter)
-            return PointScore(timestamp: t, value: raw, expected: e, lower: e, upper: e, score: 0, alertScore: 0,
+            return PointScore(timestamp: time, value: raw, expected: e, lower: e, upper: e, score: 0, alertScore: 0,
                               isWarmingUp: baseline == nil, isValid: false, event: nil)
         }
-        if interval == nil, let last = lastTimestamp, t > last, steps.count < 64 { steps.append(t - last) }
-        lastTimestamp = t
+        if interval == nil, let last = lastTimestamp, time > last, steps.count < 64 { steps.append(time - last) }
+        lastTimestamp = time
         pointsSeen += 1
         if baseline == nil { meanAbsoluteValue = pointsSeen == 1 ? abs(x) : 0.99 * meanAbsoluteValue + 0.01 * abs(x) }
         if baseline == nil || !pendingPeriods.isEmpty { remember(t, x) }
@@ -182,7 +185,7 @@ public struct SeriesDetector: Sendable, Codable {
             let verdict = warmupVerdict(t, x)
             if pointsSeen >= configuration.warmupLength { finishWarmup() }
             extendRange(x)
-            return report(verdict, raw: raw, evidence: 0, emitEvents: emitEvents)
+            return report(verdict, raw: raw, at: time, evidence: 0, emitEvents: emitEvents)
         }
         let (verdict, evidence, admitted) = scoreAndLearn(t, x)
         var alertEvidence = evidence
@@ -195,9 +198,9 @@ public struct SeriesDetector: Sendable, Codable {
             v.leadTime = breach.lead
             v.score = max(v.score, breach.score)
             v.severity = breach.severity
-            return report(v, raw: raw, evidence: alertEvidence, emitEvents: emitEvents)
+            return report(v, raw: raw, at: time, evidence: alertEvidence, emitEvents: emitEvents)
         }
-        return report(verdict, raw: raw, evidence: alertEvidence, emitEvents: emitEvents)
+        return report(verdict, raw: raw, at: time, evidence: alertEvidence, emitEvents: emitEvents)
     }
 
     /// Records `x` in the seen range; true when it extends the range (on an admitted side) by
@@ -235,10 +238,13 @@ public struct SeriesDetector: Sendable, Codable {
     /// - Parameters:
     ///   - v: the verdict in transformed units (mapped back to the series' units here).
     ///   - raw: the observed value in the series' units.
+    ///   - time: the point's time as given (the verdict carries local time).
     ///   - evidence: the alert surprise beyond the verdict's own score.
-    private mutating func report(_ transformed: AnomalyTracker.Verdict, raw: Double, evidence: Double, emitEvents: Bool) -> PointScore {
+    private mutating func report(_ transformed: AnomalyTracker.Verdict, raw: Double, at time: Int64, evidence: Double,
+                                 emitEvents: Bool) -> PointScore {
         var v = transformed
         let transform = configuration.transform
+        v.time = time
         v.observed = raw
         v.expected = transform.inverse(v.expected)
         v.lower = transform.inverse(v.lower)

@@ -45,6 +45,9 @@ struct ScoreCommand: ParsableCommand {
     @Option(help: "Detector profile: operations (paging on operations data) or nab (the NAB configuration).")
     var profile = "operations"
 
+    @Option(name: .customLong("time-zone"), help: "IANA time zone whose wall clock the daily and weekly seasons follow (e.g. Europe/Berlin); default UTC.")
+    var timeZone: String?
+
     @Option(help: "Engine configuration file (JSON or YAML, see README): its detector settings and threshold rules apply.")
     var config: String?
 
@@ -76,6 +79,10 @@ struct ScoreCommand: ParsableCommand {
                 let data = detectorConfig.hasPrefix("{") ? Data(detectorConfig.utf8) : try Data(contentsOf: URL(fileURLWithPath: detectorConfig))
                 options.detector = try ConfigurationOverrides.apply(data, to: options.detector, source: detectorConfig)
                 try options.detector.validate()
+            }
+            if let timeZone {
+                guard let offsets = UTCOffsets.timeZone(timeZone) else { throw ValidationError("--time-zone \(timeZone): unknown time zone") }
+                options.detector.localTime = offsets
             }
             if let thresholdAbove { options.setThreshold(thresholdAbove, side: .above) }
             if let thresholdBelow { options.setThreshold(thresholdBelow, side: .below) }

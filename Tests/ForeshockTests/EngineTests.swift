@@ -223,3 +223,20 @@ private func series(count: Int, spikeAt: Int? = nil, start: Int64 = 1_700_000_00
                 "a series the window does not match is scored as usual")
     }
 }
+
+@Suite struct SeasonalTimeZoneTests {
+    @Test func aTimeZoneNameBecomesItsOffsets() throws {
+        let berlin = try #require(UTCOffsets.timeZone("Europe/Berlin"))
+        #expect(berlin.initialOffset == 3_600_000)
+        // 2026-03-29 01:00 UTC: Berlin moves to summer time.
+        let change: Int64 = 1_774_746_000_000
+        #expect(berlin.local(change - 1) == change - 1 + 3_600_000)
+        #expect(berlin.local(change) == change + 7_200_000)
+        #expect(UTCOffsets.timeZone("Mars/Olympus_Mons") == nil)
+        var configuration = EngineConfiguration()
+        configuration.seasonalTimeZone = "Mars/Olympus_Mons"
+        #expect(throws: ConfigurationError.self) { try configuration.validate() }
+        configuration.seasonalTimeZone = "Europe/Berlin"
+        try configuration.validate()
+    }
+}

@@ -15,10 +15,14 @@ struct DetectionPipeline: Sendable {
     /// five-minute resolution.
     static let warmHistory = 4096
 
+    /// The seasonal time zone's offsets (``EngineConfiguration/seasonalTimeZone``), built once.
+    private let localTime: UTCOffsets?
+
     init(configuration: EngineConfiguration, states: DetectorStates, metrics: EngineMetrics) {
         self.configuration = configuration
         self.states = states
         self.metrics = metrics
+        localTime = configuration.seasonalTimeZone.flatMap(UTCOffsets.timeZone)
     }
 
     /// Brings every detector up to date with the store: points stored after a detector's last
@@ -130,6 +134,7 @@ struct DetectionPipeline: Sendable {
     /// threshold rule applied.
     private func makeSlot(for key: SeriesKey) -> DetectorStates.Slot? {
         var detectorConfiguration = configuration.detector.adapted(toMetric: key.name)
+        if let localTime { detectorConfiguration.localTime = localTime }
         if let rule = configuration.thresholds.first(where: { $0.matches(key) }), let threshold = rule.staticThreshold {
             detectorConfiguration = detectorConfiguration.with(threshold: threshold)
         }

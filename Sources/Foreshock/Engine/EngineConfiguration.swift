@@ -34,6 +34,9 @@ public struct EngineConfiguration: Codable, Sendable, Equatable {
     public var thresholds: [ThresholdRule] = []
     /// Maintenance windows and holidays: matching points are stored, not scored or learned.
     public var suppressions: [SuppressionWindow] = []
+    /// The IANA time zone whose wall clock daily and weekly seasons follow (e.g.
+    /// `Europe/Berlin`, so a daylight-saving change does not shift the learned day); nil: UTC.
+    public var seasonalTimeZone: String?
     /// Anomaly events each async subscriber may have waiting before the oldest are dropped.
     public var subscriberBuffer = 1024
     /// How spans become golden-signal series.
@@ -82,6 +85,9 @@ public struct EngineConfiguration: Codable, Sendable, Equatable {
         try check(releases.maxGroups >= 0, "spans.releases.maxGroups must not be negative")
         try check(!releases.enabled || spans.dimensions.contains(releases.releaseAttribute),
                   "spans.releases.releaseAttribute \(releases.releaseAttribute) must be one of spans.dimensions")
+        if let zone = seasonalTimeZone {
+            try check(UTCOffsets.timeZone(zone) != nil, "seasonalTimeZone: unknown time zone \(zone)")
+        }
         for (i, window) in suppressions.enumerated() {
             try check(window.start < window.end, "suppressions[\(i)]: start must be before end")
         }
