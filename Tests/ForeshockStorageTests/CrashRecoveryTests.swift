@@ -1,15 +1,12 @@
 import Foundation
+import ForeshockTestSupport
 import ForeshockStorage
 import Testing
 
 /// Kills a writer process with SIGKILL at random moments and checks that every acknowledged
 /// point is in the store and the store opens cleanly.
 @Suite struct CrashRecoveryTests {
-    static var writerPath: String? {
-        let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        let candidates = [directory, directory.deletingLastPathComponent()].map { $0.appendingPathComponent("store-crash-writer").path }
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
+    static let writerPath = TestTool.path("store-crash-writer")
 
     @Test(.enabled(if: writerPath != nil, "store-crash-writer is built with the tests"))
     func sigkillDuringIngestAndFlushLosesNothingAcknowledged() throws {
@@ -20,17 +17,9 @@ import Testing
         var rng = SystemRandomNumberGenerator()
         let kills = 12
         for round in 0..<kills {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: writer)
-            process.arguments = [dir, String(round + 1)]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            try process.run()
             // Let it run for a random while, then kill it without warning.
-            usleep(UInt32.random(in: 20_000...250_000, using: &rng))
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let (output, _) = try TestTool.run(writer, [dir, String(round + 1)],
+                                               killAfterMicroseconds: UInt32.random(in: 20_000...250_000, using: &rng))
             #expect(!output.contains("ERROR"), "writer failed: \(output.suffix(300))")
             for line in output.split(separator: "\n") where line.hasPrefix("ACK ") {
                 let parts = line.split(separator: " ")

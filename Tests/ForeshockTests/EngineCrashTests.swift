@@ -7,11 +7,7 @@ import Testing
 /// and flushes, reopens its data directory, and checks that every acknowledged span is counted
 /// in the stored series and that the directory opens cleanly.
 @Suite struct EngineCrashTests {
-    static var writerPath: String? {
-        let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        let candidates = [directory, directory.deletingLastPathComponent()].map { $0.appendingPathComponent("engine-crash-writer").path }
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
+    static let writerPath = TestTool.path("engine-crash-writer")
 
     /// The sum of `span.count` over every operation series in [from, to) (Unix ms).
     private func storedSpans(_ store: Store, from: Int64, to: Int64) throws -> Int {
@@ -31,16 +27,8 @@ import Testing
         var rng = SystemRandomNumberGenerator()
         var survived = 0
         for run in 1...10 {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: writer)
-            process.arguments = [dir, String(run)]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            try process.run()
-            usleep(UInt32.random(in: 300_000...1_500_000, using: &rng))
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let (output, _) = try TestTool.run(writer, [dir, String(run)],
+                                               killAfterMicroseconds: UInt32.random(in: 300_000...1_500_000, using: &rng))
             #expect(!output.contains("ERROR"), "writer failed: \(output.suffix(300))")
             let acknowledged = output.split(separator: "\n").compactMap { $0.hasPrefix("ACK ") ? Int($0.dropFirst(4)) : nil }.max() ?? 0
 

@@ -1,3 +1,4 @@
+import ForeshockTestSupport
 import Foundation
 import Testing
 
@@ -6,26 +7,15 @@ import Testing
 /// with a count, keep the series it creates within the cardinality guard's bound, and keep its
 /// memory bounded.
 @Suite struct EngineSoakTests {
-    static var soakPath: String? {
-        let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        let candidates = [directory, directory.deletingLastPathComponent()].map { $0.appendingPathComponent("engine-soak").path }
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
+    static let soakPath = TestTool.path("engine-soak")
 
     @Test(.enabled(if: soakPath != nil, "engine-soak is built with the tests"))
     func labelExplosionAndBurstStayBounded() throws {
         let tool = try #require(Self.soakPath)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("foreshock-soak-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = [dir, "8"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let (output, status) = try TestTool.run(tool, [dir, "8"])
+        #expect(status == 0)
         let line = try #require(output.split(separator: "\n").first { $0.hasPrefix("{") })
         let result = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Int])
         let offered = try #require(result["offered"]), accepted = try #require(result["accepted"]), shed = try #require(result["shed"])
