@@ -134,6 +134,7 @@ public struct ScenarioSeries: Sendable {
                 count += record.count
                 errors += record.errors
                 if let duration = record.duration {
+                    // One aggregator made every sketch: same mapping, so the merge cannot fail.
                     if sketch == nil { sketch = duration } else { try? sketch?.merge(duration) }
                 }
             case .utilization:

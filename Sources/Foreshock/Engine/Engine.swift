@@ -83,7 +83,8 @@ public final class Engine: Sendable {
                 // Catch up with the store before the first queued batch: ingest is accepted
                 // meanwhile and waits in the queue.
                 var pipeline = DetectionPipeline(configuration: configuration, states: restored, metrics: metrics)
-                var spans = SpanPipeline(configuration: configuration.spans, maxStoredSeries: configuration.maxStoredSeries)
+                var spans = SpanPipeline(configuration: configuration.spans, maxStoredSeries: configuration.maxStoredSeries,
+                                         maxDetectedSeries: configuration.maxDetectedSeries)
                 pipeline.catchUp(with: store, logger: logger)
                 for await item in stream {
                     switch item {

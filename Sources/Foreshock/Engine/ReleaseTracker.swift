@@ -214,20 +214,22 @@ struct ReleaseTracker {
 
         var ratio: Double { count == 0 ? 0 : Double(errors) / Double(count) }
 
+        /// Adds `other` to the latency sketch. Every sketch here comes from the same span
+        /// aggregator, so their mappings agree and the merge cannot fail.
+        private mutating func mergeSketch(_ other: DDSketch) {
+            if sketch == nil { sketch = other } else { try? sketch?.merge(other) }
+        }
+
         mutating func merge(_ other: Totals) {
             count += other.count
             errors += other.errors
-            if let theirs = other.sketch {
-                if sketch == nil { sketch = theirs } else { try? sketch?.merge(theirs) }
-            }
+            if let theirs = other.sketch { mergeSketch(theirs) }
         }
 
         mutating func add(_ record: WindowMetrics) {
             count += UInt64(max(0, record.count))
             errors += UInt64(max(0, record.errors))
-            if let duration = record.duration {
-                if sketch == nil { sketch = duration } else { try? sketch?.merge(duration) }
-            }
+            if let duration = record.duration { mergeSketch(duration) }
         }
     }
 

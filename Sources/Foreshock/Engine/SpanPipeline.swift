@@ -37,9 +37,12 @@ struct SpanPipeline {
 
     /// - Precondition: `configuration` passed ``EngineConfiguration/validate(source:)`` (its
     ///   rules compile).
-    /// - Parameter maxStoredSeries: new latency-sketch series are not created beyond this many
-    ///   series in the store (``EngineConfiguration/maxStoredSeries``).
-    init(configuration: SpanIngestConfiguration, maxStoredSeries: Int = .max) {
+    /// - Parameters:
+    ///   - maxStoredSeries: new latency-sketch series are not created beyond this many series in
+    ///     the store (``EngineConfiguration/maxStoredSeries``).
+    ///   - maxDetectedSeries: operations whose error ratio is tracked
+    ///     (``EngineConfiguration/maxDetectedSeries``).
+    init(configuration: SpanIngestConfiguration, maxStoredSeries: Int = .max, maxDetectedSeries: Int = 100_000) {
         self.maxStoredSeries = maxStoredSeries
         let metrics = configuration.metricsConfiguration
         aggregator = SpanMetricsAggregator(configuration: metrics)
@@ -48,7 +51,7 @@ struct SpanPipeline {
         releases = ReleaseTracker(configuration: configuration.releases, windowLength: metrics.windowMilliseconds,
                                   attributionDimensions: configuration.attributionDimensions)
         attributionDimensions = configuration.attributionDimensions
-        errorRatios = ErrorRatioTracking(configuration: configuration.errorRatio, maxSeries: 10_000)
+        errorRatios = ErrorRatioTracking(configuration: configuration.errorRatio, maxSeries: maxDetectedSeries)
         windowLength = max(1, metrics.windowMilliseconds)
         allowedLateness = max(0, metrics.allowedLatenessWindows)
     }
