@@ -63,8 +63,11 @@ struct SpanPipeline {
     mutating func ingest(_ batch: SpanBatch, store: Store, logger: Logger, wallClock: Int64) -> Output {
         lastIngestWallClock = wallClock
         for span in batch.spans { newestEnd = max(newestEnd, span.endNanos / 1_000_000) }
-        aggregator.ingest(batch)
-        invariants?.ingest(batch.spans)
+        if let invariants {
+            aggregator.ingest(batch.spans, checking: invariants)
+        } else {
+            aggregator.ingest(batch)
+        }
         return convert(aggregator.drainClosedWindows(now: newestEnd) + (invariants?.drainClosedWindows(now: newestEnd) ?? []),
                        store: store, logger: logger)
     }

@@ -12,6 +12,9 @@ struct InvariantCompiler {
     private(set) var readsChildren = false
     /// The attribute keys compiled so far, each once, in order of first use.
     private(set) var referencedAttributes: [String] = []
+    /// The span attribute keys (`attr[...]`) compiled so far, each once: a closure reading
+    /// `spanKeys[i]` finds it at `slots[i]` of the ``InvariantScope`` when the caller filled them.
+    private(set) var spanKeys: [String] = []
 
     // MARK: - Conditions
 
@@ -22,39 +25,43 @@ struct InvariantCompiler {
             return { _, _ in truth }
         case let .exists(scope, key):
             let key = reference(key)
-            if scope == .span { return { span, _ in Self.index(of: key, in: span.pointee.attributes) != nil } }
+            if scope == .span {
+                let slot = spanSlot(key)
+                return { span, scope in Self.index(of: key, slot: slot, in: span, scope) != nil }
+            }
             return { span, _ in Self.index(of: key, in: span.pointee.resource.attributes) != nil }
         case let .not(operand):
             let operand = condition(operand)
-            return { (span, children) throws(InvariantSkip) in try !operand(span, children) }
+            return { (span, scope) throws(InvariantSkip) in try !operand(span, scope) }
         case let .and(left, right):
             let left = condition(left), right = condition(right)
-            return { (span, children) throws(InvariantSkip) in try Self.kleene(left, right, decidedBy: false, span, children) }
+            return { (span, scope) throws(InvariantSkip) in try Self.kleene(left, right, decidedBy: false, span, scope) }
         case let .or(left, right):
             let left = condition(left), right = condition(right)
-            return { (span, children) throws(InvariantSkip) in try Self.kleene(left, right, decidedBy: true, span, children) }
+            return { (span, scope) throws(InvariantSkip) in try Self.kleene(left, right, decidedBy: true, span, scope) }
         case let .comparison(op, left, right):
             if let dedicated = dedicatedComparison(op, left, right) { return dedicated }
             let left = operand(left), right = operand(right)
-            return { (span, children) throws(InvariantSkip) in
-                try InvariantValue.compare(op, left(span, children), right(span, children))
+            return { (span, scope) throws(InvariantSkip) in
+                try InvariantValue.compare(op, left(span, scope), right(span, scope))
             }
         case let .membership(tested, list):
             if case let .field(field) = tested, let test = Self.enumeratedTest(field, oneOf: list, negated: false) { return test }
+            if case let .attribute(scope, key) = tested, let test = stringMembership(scope, reference(key), list) { return test }
             let tested = operand(tested)
-            return { (span, children) throws(InvariantSkip) in try InvariantValue.isMember(tested(span, children), of: list) }
+            return { (span, scope) throws(InvariantSkip) in try InvariantValue.isMember(tested(span, scope), of: list) }
         case let .any(body):
             readsChildren = true
             let body = condition(body)
-            return { (_, children) throws(InvariantSkip) in try Self.quantify(body, decidedBy: true, children) }
+            return { (_, scope) throws(InvariantSkip) in try Self.quantify(body, decidedBy: true, scope.children) }
         case let .all(body):
             readsChildren = true
             let body = condition(body)
-            return { (_, children) throws(InvariantSkip) in try Self.quantify(body, decidedBy: false, children) }
+            return { (_, scope) throws(InvariantSkip) in try Self.quantify(body, decidedBy: false, scope.children) }
         case .literal, .field, .attribute, .negate, .arithmetic, .count, .sum:
             let value = operand(expression)
-            return { (span, children) throws(InvariantSkip) in
-                guard case let .bool(truth) = try value(span, children) else { throw InvariantSkip(.typeMismatch) }
+            return { (span, scope) throws(InvariantSkip) in
+                guard case let .bool(truth) = try value(span, scope) else { throw InvariantSkip(.typeMismatch) }
                 return truth
             }
         }
@@ -63,6 +70,7 @@ struct InvariantCompiler {
     /// A dedicated closure for `field`/`attribute` `==`/`!=` a string literal, or nil.
     private mutating func dedicatedComparison(_ op: InvariantComparison, _ left: InvariantExpression,
                                               _ right: InvariantExpression) -> Condition? {
+        if let numeric = numericComparison(op, left, right) { return numeric }
         guard op.isEquality else { return nil }
         let negated = op == .notEqual
         switch (left, right) {
@@ -76,11 +84,59 @@ struct InvariantCompiler {
         case let (.attribute(scope, key), .literal(.string(text))), let (.literal(.string(text)), .attribute(scope, key)):
             let key = reference(key)
             if scope == .span {
-                return { (span, _) throws(InvariantSkip) in try Self.string(of: key, in: span.pointee.attributes, equals: text) != negated }
+                let slot = spanSlot(key)
+                return { (span, scope) throws(InvariantSkip) in
+                    try Self.string(at: Self.index(of: key, slot: slot, in: span, scope), in: span.pointee.attributes, equals: text) != negated
+                }
             }
-            return { (span, _) throws(InvariantSkip) in try Self.string(of: key, in: span.pointee.resource.attributes, equals: text) != negated }
+            return { (span, _) throws(InvariantSkip) in
+                try Self.string(at: Self.index(of: key, in: span.pointee.resource.attributes), in: span.pointee.resource.attributes, equals: text) != negated
+            }
         default:
             return nil
+        }
+    }
+
+    /// `attr["k"] in ["a", "b", …]` (or `resource[…]`) as a comparison of the attribute's bytes
+    /// with each string, without building a value; nil when the list is not all strings.
+    private mutating func stringMembership(_ scope: InvariantAttributeScope, _ key: String, _ list: [InvariantValue]) -> Condition? {
+        var texts: [String] = []
+        for item in list {
+            guard case let .string(text) = item else { return nil }
+            texts.append(text)
+        }
+        let candidates = texts
+        if scope == .span {
+            let slot = spanSlot(key)
+            return { (span, scope) throws(InvariantSkip) in
+                try Self.string(at: Self.index(of: key, slot: slot, in: span, scope), in: span.pointee.attributes, isOneOf: candidates)
+            }
+        }
+        return { (span, _) throws(InvariantSkip) in
+            try Self.string(at: Self.index(of: key, in: span.pointee.resource.attributes), in: span.pointee.resource.attributes, isOneOf: candidates)
+        }
+    }
+
+    /// A dedicated closure for a span attribute compared with a number literal (`attr["k"] >= 100`,
+    /// or the literal first), reading the attribute in place: the common shape of threshold rules.
+    private mutating func numericComparison(_ op: InvariantComparison, _ left: InvariantExpression,
+                                            _ right: InvariantExpression) -> Condition? {
+        let key: String, literal: InvariantValue, mirrored: Bool
+        switch (left, right) {
+        case let (.attribute(.span, name), .literal(value)): (key, literal, mirrored) = (name, value, false)
+        case let (.literal(value), .attribute(.span, name)): (key, literal, mirrored) = (name, value, true)
+        default: return nil
+        }
+        guard literal.type == .number else { return nil }
+        let reference = reference(key), slot = spanSlot(key)
+        return { (span, scope) throws(InvariantSkip) in
+            guard let index = Self.index(of: reference, slot: slot, in: span, scope) else { throw InvariantSkip(.missingAttribute) }
+            let value: InvariantValue = switch span.pointee.attributes[index].value {
+            case let .int(number): .int(number)
+            case let .double(number): .double(number)
+            default: throw InvariantSkip(.typeMismatch)
+            }
+            return op.holds(mirrored ? try InvariantValue.numericOrder(literal, value) : try InvariantValue.numericOrder(value, literal))
         }
     }
 
@@ -120,42 +176,49 @@ struct InvariantCompiler {
             }
         case let .attribute(scope, key):
             let key = reference(key)
-            if scope == .span { return { (span, _) throws(InvariantSkip) in try Self.value(of: key, in: span.pointee.attributes) } }
-            return { (span, _) throws(InvariantSkip) in try Self.value(of: key, in: span.pointee.resource.attributes) }
+            if scope == .span {
+                let slot = spanSlot(key)
+                return { (span, scope) throws(InvariantSkip) in
+                    try Self.value(at: Self.index(of: key, slot: slot, in: span, scope), in: span.pointee.attributes)
+                }
+            }
+            return { (span, _) throws(InvariantSkip) in
+                try Self.value(at: Self.index(of: key, in: span.pointee.resource.attributes), in: span.pointee.resource.attributes)
+            }
         case let .negate(operand):
             let operand = self.operand(operand)
-            return { (span, children) throws(InvariantSkip) in try InvariantValue.negate(operand(span, children)) }
+            return { (span, scope) throws(InvariantSkip) in try InvariantValue.negate(operand(span, scope)) }
         case let .arithmetic(op, left, right):
             let left = operand(left), right = operand(right)
-            return { (span, children) throws(InvariantSkip) in
-                try InvariantValue.apply(op, left(span, children), right(span, children))
+            return { (span, scope) throws(InvariantSkip) in
+                try InvariantValue.apply(op, left(span, scope), right(span, scope))
             }
         case .count(nil):
             readsChildren = true
-            return { _, children in .int(Int64(children.count)) }
+            return { _, scope in .int(Int64(scope.children.count)) }
         case let .count(body?):
             readsChildren = true
             let body = condition(body)
-            return { (_, children) throws(InvariantSkip) in
+            return { (_, scope) throws(InvariantSkip) in
                 var count: Int64 = 0
-                try Self.forEach(children) { (child) throws(InvariantSkip) in
-                    if try body(child, .none) { count += 1 }
+                try Self.forEach(scope.children) { (child) throws(InvariantSkip) in
+                    if try body(child, .child) { count += 1 }
                 }
                 return .int(count)
             }
         case let .sum(body):
             readsChildren = true
             let body = operand(body)
-            return { (_, children) throws(InvariantSkip) in
+            return { (_, scope) throws(InvariantSkip) in
                 var total = InvariantValue.int(0)
-                try Self.forEach(children) { (child) throws(InvariantSkip) in
-                    total = try InvariantValue.apply(.add, total, body(child, .none))
+                try Self.forEach(scope.children) { (child) throws(InvariantSkip) in
+                    total = try InvariantValue.apply(.add, total, body(child, .child))
                 }
                 return total
             }
         case .exists, .not, .and, .or, .comparison, .membership, .any, .all:
             let truth = condition(expression)
-            return { (span, children) throws(InvariantSkip) in .bool(try truth(span, children)) }
+            return { (span, scope) throws(InvariantSkip) in .bool(try truth(span, scope)) }
         }
     }
 
@@ -164,16 +227,16 @@ struct InvariantCompiler {
     /// `left and right` (`decisive` false) or `left or right` (`decisive` true) in Kleene's
     /// logic: the decisive value on either side decides, even when the other side is unknown.
     private static func kleene(_ left: Condition, _ right: Condition, decidedBy decisive: Bool,
-                               _ span: UnsafePointer<Span>, _ children: UnsafeBufferPointer<Span>) throws(InvariantSkip) -> Bool {
+                               _ span: UnsafePointer<Span>, _ scope: InvariantScope) throws(InvariantSkip) -> Bool {
         let unknown: InvariantSkip
         do throws(InvariantSkip) {
-            if try left(span, children) == decisive { return decisive }
-            return try right(span, children)
+            if try left(span, scope) == decisive { return decisive }
+            return try right(span, scope)
         } catch {
             unknown = error
         }
         // The left side was unknown; a decisive right side still decides.
-        if (try? right(span, children)) == decisive { return decisive }
+        if (try? right(span, scope)) == decisive { return decisive }
         throw unknown
     }
 
@@ -184,7 +247,7 @@ struct InvariantCompiler {
         guard let base = children.baseAddress else { return !decisive }
         for offset in children.indices {
             do throws(InvariantSkip) {
-                if try body(base + offset, .none) == decisive { return decisive }
+                if try body(base + offset, .child) == decisive { return decisive }
             } catch {
                 unknown = unknown ?? error
             }
@@ -204,26 +267,59 @@ struct InvariantCompiler {
     // Attribute lookups are inlined into the closures: a call taking the attribute array would
     // retain and release it, as it is read through a pointer.
 
-    /// The value of the first attribute named `key`.
+    /// The value of the attribute at `index` (nil: absent).
     @inline(__always)
-    private static func value(of key: String, in attributes: [SpanAttribute]) throws(InvariantSkip) -> InvariantValue {
-        guard let index = index(of: key, in: attributes) else { throw InvariantSkip(.missingAttribute) }
+    private static func value(at index: Int?, in attributes: [SpanAttribute]) throws(InvariantSkip) -> InvariantValue {
+        guard let index else { throw InvariantSkip(.missingAttribute) }
         return try InvariantValue(attributes[index].value)
     }
 
-    /// Whether the first attribute named `key` is the string `text`.
+    /// Whether the attribute at `index` (nil: absent) is the string `text`.
     @inline(__always)
-    private static func string(of key: String, in attributes: [SpanAttribute], equals text: String) throws(InvariantSkip) -> Bool {
-        guard let index = index(of: key, in: attributes) else { throw InvariantSkip(.missingAttribute) }
+    private static func string(at index: Int?, in attributes: [SpanAttribute], equals text: String) throws(InvariantSkip) -> Bool {
+        guard let index else { throw InvariantSkip(.missingAttribute) }
         guard case let .string(actual) = attributes[index].value else { throw InvariantSkip(.typeMismatch) }
         return InvariantValue.utf8Equal(actual, text)
+    }
+
+    /// Whether the attribute at `index` (nil: absent) is one of the strings `candidates`.
+    @inline(__always)
+    private static func string(at index: Int?, in attributes: [SpanAttribute], isOneOf candidates: [String]) throws(InvariantSkip) -> Bool {
+        guard let index else { throw InvariantSkip(.missingAttribute) }
+        guard case let .string(actual) = attributes[index].value else { throw InvariantSkip(.typeMismatch) }
+        for candidate in candidates where InvariantValue.utf8Equal(actual, candidate) { return true }
+        return false
+    }
+
+    /// The position of the span's first attribute named `key`: from the scope's slot table when
+    /// it has one (``InvariantScope/slots``, filled once per span for all the keys a program
+    /// reads), else by scanning.
+    @inline(__always)
+    private static func index(of key: String, slot: Int, in span: UnsafePointer<Span>, _ scope: InvariantScope) -> Int? {
+        if let slots = scope.slots {
+            let index = Int(slots[slot])
+            return index >= 0 ? index : nil
+        }
+        return index(of: key, in: span.pointee.attributes)
     }
 
     /// The position of the first attribute named `key` (compared byte-wise).
     @inline(__always)
     private static func index(of key: String, in attributes: [SpanAttribute]) -> Int? {
-        for index in attributes.indices where InvariantValue.utf8Equal(attributes[index].key, key) { return index }
-        return nil
+        let count = key.utf8.count
+        return attributes.withUnsafeBufferPointer { buffer in
+            for index in buffer.indices where buffer[index].key.utf8.count == count && InvariantValue.utf8Equal(buffer[index].key, key) {
+                return index
+            }
+            return nil
+        }
+    }
+
+    /// The slot of span attribute `key` in ``spanKeys``, added when new.
+    private mutating func spanSlot(_ key: String) -> Int {
+        if let slot = spanKeys.firstIndex(where: { InvariantValue.utf8Equal($0, key) }) { return slot }
+        spanKeys.append(key)
+        return spanKeys.count - 1
     }
 
     /// Records `key` among the referenced attributes and returns it.
@@ -231,9 +327,4 @@ struct InvariantCompiler {
         if !referencedAttributes.contains(where: { InvariantValue.utf8Equal($0, key) }) { referencedAttributes.append(key) }
         return key
     }
-}
-
-extension UnsafeBufferPointer {
-    /// No elements: the children seen from inside an aggregate body (aggregates do not nest).
-    fileprivate static var none: Self { UnsafeBufferPointer(start: nil, count: 0) }
 }

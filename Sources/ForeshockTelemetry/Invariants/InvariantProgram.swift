@@ -16,11 +16,16 @@
 /// unknown` is false, `true or unknown` true, `any` is true when some child's condition is true,
 /// `all` false when some child's is false; everywhere else unknown propagates (through `not`,
 /// `count`, `sum`, comparisons), with the reason first met.
-struct InvariantProgram: Sendable {
+///
+/// A class, so that an ingest loop can hold the programs unretained (``SpanInvariantAggregator``
+/// keeps them as `Unmanaged` references, alive through its rules): loading a closure from a
+/// struct in an array retains and releases its context on every call, which was measured to be
+/// a quarter of the evaluation cost.
+final class InvariantProgram: Sendable {
     /// A compiled condition on a span (or, inside an aggregate, a child) and its children.
-    typealias Condition = @Sendable (UnsafePointer<Span>, UnsafeBufferPointer<Span>) throws(InvariantSkip) -> Bool
+    typealias Condition = @Sendable (UnsafePointer<Span>, InvariantScope) throws(InvariantSkip) -> Bool
     /// A compiled value-producing expression.
-    typealias Operand = @Sendable (UnsafePointer<Span>, UnsafeBufferPointer<Span>) throws(InvariantSkip) -> InvariantValue
+    typealias Operand = @Sendable (UnsafePointer<Span>, InvariantScope) throws(InvariantSkip) -> InvariantValue
 
     /// The premise; always true for a rule without one. (Not optional: binding an optional
     /// closure copies it, a retain and a release per evaluation.)
@@ -33,6 +38,8 @@ struct InvariantProgram: Sendable {
     let requiredSpanName: String?
     /// The attribute keys read (by `attr[...]` or `resource[...]`), each once, in order of first use.
     let referencedAttributes: [String]
+    /// The span attribute keys read (by `attr[...]`), each once: the slots of an ``InvariantScope``.
+    let spanKeys: [String]
 
     /// Compiles a parsed rule.
     init(_ rule: InvariantParser.Rule) {
@@ -45,6 +52,7 @@ struct InvariantProgram: Sendable {
         conclusion = compiler.condition(rule.conclusion)
         readsChildren = compiler.readsChildren
         referencedAttributes = compiler.referencedAttributes
+        spanKeys = compiler.spanKeys
         requiredSpanName = Self.requiredSpanName(rule.premise)
     }
 
@@ -60,23 +68,17 @@ struct InvariantProgram: Sendable {
         }
     }
 
-    /// Evaluates the rule on the span at `span`, whose direct children are `children`: a premise
-    /// that is false or unknown, or a conclusion that is unknown, makes it not applicable.
+    /// Evaluates the rule on the span at `span`, with its direct children (and attribute slots,
+    /// if any) in `scope`: a premise that is false or unknown, or a conclusion that is unknown,
+    /// makes it not applicable.
     ///
     /// - Complexity: O(size of the rule × attributes), times the children for an aggregate's
     ///   body. No allocation.
-    func evaluate(_ span: UnsafePointer<Span>, children: UnsafeBufferPointer<Span>) -> InvariantOutcome {
-        Self.evaluate(premise: premise, conclusion: conclusion, span, children: children)
-    }
-
-    /// The same, from the two compiled conditions (so that a caller holding them in arrays can
-    /// call them in place, without copying a whole program per span).
     @inline(__always)
-    static func evaluate(premise: Condition, conclusion: Condition, _ span: UnsafePointer<Span>,
-                         children: UnsafeBufferPointer<Span>) -> InvariantOutcome {
+    func evaluate(_ span: UnsafePointer<Span>, _ scope: InvariantScope) -> InvariantOutcome {
         do throws(InvariantSkip) {
-            guard try premise(span, children) else { return .notApplicable(.premiseFalse) }
-            return try conclusion(span, children) ? .holds : .violated
+            guard try premise(span, scope) else { return .notApplicable(.premiseFalse) }
+            return try conclusion(span, scope) ? .holds : .violated
         } catch {
             return .notApplicable(error.reason)
         }

@@ -110,7 +110,7 @@ public struct InvariantRule: Sendable {
     ///   aggregate. No allocation: about 9 ns for a rule whose premise `span.name == "…"` is
     ///   false (see ``InvariantProgram``).
     public func evaluate(_ span: UnsafePointer<Span>, children: UnsafeBufferPointer<Span>) -> InvariantOutcome {
-        program.evaluate(span, children: children)
+        program.evaluate(span, InvariantScope(children: children, slots: nil))
     }
 
     /// The attribute keys the rule reads, through `attr[...]` or `resource[...]`, each once, in

@@ -32,87 +32,153 @@
 public final class SpanInvariantAggregator {
     public let rules: [InvariantRule]
     public let configuration: SpanMetricsConfiguration
-    public private(set) var statistics = InvariantStatistics()
+
+    /// The counters since the aggregator was created.
+    public var statistics: InvariantStatistics {
+        var statistics = counters
+        for (rule, name) in rules.map(\.name).enumerated() {
+            for (offset, reason) in InvariantSkipReason.allCases.enumerated() {
+                let count = skipCounts[rule * Self.reasonCount + offset]
+                if count > 0 { statistics.notApplicable[InvariantStatistics.Skip(rule: name, reason: reason), default: 0] += count }
+            }
+        }
+        return statistics
+    }
+
+    /// ``statistics`` without ``InvariantStatistics/notApplicable``, which ``skipCounts`` holds.
+    @exclusivity(unchecked) private var counters = InvariantStatistics()
+    /// Not-applicable outcomes by `rule × reasonCount + reason` (a dictionary keyed by the rule's
+    /// name would hash a string per outcome). Allocated once, like ``verdicts``: see
+    /// ``InvariantDispatchTable`` for why the per-span path avoids stored arrays.
+    private let skipCounts: UnsafeMutableBufferPointer<Int>
+    private static let reasonCount = InvariantSkipReason.allCases.count
+    /// The current span's verdicts, `rule << 1 | violated` (room for one per rule).
+    private let verdicts: UnsafeMutableBufferPointer<Int>
+    private let dispatch: InvariantDispatchTable
 
     private let windowLength: Int64
+    private let ruleCount: Int
     private let readsChildren: Bool
     private let seriesLimit: Int
-    private let dimensionKeys: [String]
-    /// The rules' compiled premises and conclusions, called in place on the ingest path.
-    private let premises: ContiguousArray<InvariantProgram.Condition>
-    private let conclusions: ContiguousArray<InvariantProgram.Condition>
-    /// Rules whose premise requires a span name, by that name; the others apply to every span.
-    private let rulesByRequiredName: [String: [Int]]
-    private let unscopedRules: [Int]
-    private var windows: [Int64: Window] = [:]
+    /// The configured dimensions allowed by the redaction policy, in order: the same as a
+    /// ``SpanMetricsAggregator``'s with this configuration, whose series identities
+    /// ``check(_:identity:)`` can then take.
+    let dimensionKeys: [String]
+    /// The span attribute keys the rules read (`attr[...]`), each once.
+    var attributeKeys: [String] { dispatch.attributeKeys }
+    @exclusivity(unchecked) private var windows: [Window] = []
+    @exclusivity(unchecked) private var lastWindow = -1
+    /// The current batch's children by parent, when a rule reads them.
+    @exclusivity(unchecked) private var children: [SpanID: [Span]] = [:]
     /// Windows starting before this are closed.
-    private var watermark: Int64 = .min
+    @exclusivity(unchecked) private var watermark: Int64 = .min
 
     public init(rules: [InvariantRule], configuration: SpanMetricsConfiguration = SpanMetricsConfiguration()) {
         self.rules = rules
         self.configuration = configuration
         windowLength = max(1, configuration.windowMilliseconds)
+        ruleCount = rules.count
         readsChildren = rules.contains { $0.readsChildren }
         seriesLimit = max(1, configuration.maxSeriesPerService) * max(1, configuration.maxServices)
-        dimensionKeys = configuration.dimensions.filter { configuration.redaction.allows($0) }
-        premises = ContiguousArray(rules.map(\.program.premise))
-        conclusions = ContiguousArray(rules.map(\.program.conclusion))
-        rulesByRequiredName = Dictionary(grouping: rules.indices.filter { rules[$0].program.requiredSpanName != nil }) {
-            rules[$0].program.requiredSpanName ?? ""
-        }
-        unscopedRules = rules.indices.filter { rules[$0].program.requiredSpanName == nil }
+        dimensionKeys = configuration.labelDimensions
+        skipCounts = .allocate(capacity: rules.count * Self.reasonCount)
+        skipCounts.initialize(repeating: 0)
+        verdicts = .allocate(capacity: rules.count)
+        verdicts.initialize(repeating: 0)
+        dispatch = InvariantDispatchTable(rules: rules)
+    }
+
+    deinit {
+        skipCounts.deallocate()
+        verdicts.deallocate()
+        dispatch.deallocate()
     }
 
     /// Evaluates every rule on every span of `spans`.
+    ///
+    /// - Complexity: O(unscoped rules) evaluations per span, plus one hash of the span name
+    ///   and the rules scoped to it; the span's series is found once, by a hash of its
+    ///   identity, when some rule gives a verdict.
     public func ingest(_ spans: [Span]) {
-        guard !rules.isEmpty, !spans.isEmpty else { return }
-        let children = readsChildren ? Self.childrenByParent(spans) : [:]
-        let none = UnsafeBufferPointer<Span>(start: nil, count: 0)
-        // The compiled conditions are called in place: copying a rule per span would cost a
-        // retain and a release for each string and closure it holds, more than the evaluation.
-        premises.withUnsafeBufferPointer { premises in
-        conclusions.withUnsafeBufferPointer { conclusions in
         spans.withUnsafeBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return }
-            for index in 0..<buffer.count {
-                let span = base + index
-                let kids = readsChildren ? children[span.pointee.spanID] ?? [] : []
-                // The span's series within its window, found once for all the rules it applies to.
-                var located: (window: Int64, series: Int32)?
-                func apply(_ ruleIndex: Int) {
-                    let outcome = kids.isEmpty
-                        ? InvariantProgram.evaluate(premise: premises[ruleIndex], conclusion: conclusions[ruleIndex], span, children: none)
-                        : kids.withUnsafeBufferPointer {
-                            InvariantProgram.evaluate(premise: premises[ruleIndex], conclusion: conclusions[ruleIndex], span, children: $0)
-                        }
-                    let violated: Bool
-                    switch outcome {
-                    case .notApplicable(.premiseFalse):
-                        return
-                    case let .notApplicable(reason):
-                        statistics.notApplicable[InvariantStatistics.Skip(rule: rules[ruleIndex].name, reason: reason), default: 0] += 1
-                        return
-                    case .holds:
-                        violated = false
-                    case .violated:
-                        violated = true
-                    }
-                    statistics.evaluations += 1
-                    if violated { statistics.violations += 1 }
-                    if located == nil { located = locate(span) }
-                    guard let (window, series) = located else { return }
-                    windows[window]?.count(rule: ruleIndex, series: series, violated: violated, limit: configuration.exemplarsPerSeries) {
-                        exemplar(of: span, rule: rules[ruleIndex])
-                    }
-                }
-                // Rules scoped to another span name are skipped unevaluated (their premise is false).
-                for ruleIndex in unscopedRules { apply(ruleIndex) }
-                if !rulesByRequiredName.isEmpty, let scoped = rulesByRequiredName[span.pointee.name] {
-                    for ruleIndex in scoped { apply(ruleIndex) }
-                }
+            beginBatch(buffer)
+            for index in 0..<buffer.count { check(base + index, identity: 0) }
+            endBatch()
+        }
+    }
+
+    /// Starts checking a batch whose spans are then passed one by one to ``check(_:identity:)``
+    /// (so that a caller walking the batch for its own reasons checks each span while it is in
+    /// cache), then ``endBatch()``. Rules that read children see those of the same batch.
+    func beginBatch(_ spans: UnsafeBufferPointer<Span>) {
+        children = readsChildren ? Self.childrenByParent(spans) : [:]
+    }
+
+    func endBatch() {
+        children = [:]
+    }
+
+    /// Evaluates every rule on the span at `span` (of the current batch) and counts the verdicts;
+    /// `identity` is the span's series identity hash as ``SpanMetricsAggregator`` computes it
+    /// (with the same dimensions), or 0 to have it computed here when needed.
+    ///
+    /// `attributePositions`, when given, holds per key of ``attributeKeys`` the index of the
+    /// span's first attribute with that key, or -1 (found by a caller already walking the
+    /// attributes); otherwise they are found here.
+    @inline(__always)
+    func check(_ span: UnsafePointer<Span>, identity: UInt64, attributePositions: UnsafePointer<Int32>? = nil) {
+        // A span's verdicts are gathered, then counted together: the series is found once, and
+        // the counts touched once per span, not per rule.
+        let found: Int
+        if readsChildren, let kids = children[span.pointee.spanID] {
+            found = kids.withUnsafeBufferPointer { evaluateRules(on: span, children: $0, attributePositions: attributePositions) }
+        } else {
+            found = evaluateRules(on: span, children: UnsafeBufferPointer(start: nil, count: 0), attributePositions: attributePositions)
+        }
+        if found > 0 { count(span: span, verdicts: UnsafeBufferPointer(rebasing: verdicts[..<found]), identity: identity) }
+    }
+
+    /// Evaluates the rules that may apply to the span (the unscoped ones and those scoped to its
+    /// name), writing its verdicts to ``verdicts`` and counting skips; returns the verdicts.
+    /// (Loops and `inout` state rather than a nested function: a local captured by one is
+    /// boxed and checked for exclusivity at run time.)
+    @inline(__always)
+    private func evaluateRules(on span: UnsafePointer<Span>, children: UnsafeBufferPointer<Span>,
+                               attributePositions: UnsafePointer<Int32>?) -> Int {
+        var found = 0
+        var prepared = false
+        for rule in dispatch.unscoped {
+            evaluate(rule, on: span, children: children, attributePositions: attributePositions, found: &found, prepared: &prepared)
+        }
+        // Rules scoped to another span name are skipped unevaluated (their premise is false).
+        if dispatch.hasScopedRules {
+            for position in dispatch.rules(scopedTo: span.pointee.name) {
+                evaluate(dispatch.scoped[position], on: span, children: children, attributePositions: attributePositions,
+                         found: &found, prepared: &prepared)
             }
         }
+        return found
+    }
+
+    @inline(__always)
+    private func evaluate(_ rule: Int, on span: UnsafePointer<Span>, children: UnsafeBufferPointer<Span>,
+                          attributePositions: UnsafePointer<Int32>?, found: inout Int, prepared: inout Bool) {
+        if !prepared {
+            if let attributePositions { dispatch.prepare(positions: attributePositions) } else { dispatch.prepare(span) }
+            prepared = true
         }
+        switch dispatch.evaluate(rule, span, children: children) {
+        case .holds:
+            verdicts[found] = rule << 1
+            found += 1
+        case .violated:
+            verdicts[found] = rule << 1 | 1
+            found += 1
+        case .notApplicable(.premiseFalse):
+            break
+        case let .notApplicable(reason):
+            skipCounts[rule * Self.reasonCount + reason.ordinal] += 1
         }
     }
 
@@ -120,67 +186,104 @@ public final class SpanInvariantAggregator {
     /// `allowedLatenessWindows` window lengths before it.
     public func drainClosedWindows(now: Int64) -> [WindowMetrics] {
         let closeBefore = now - windowLength * (1 + max(0, configuration.allowedLatenessWindows))
-        let closing = windows.keys.filter { $0 < closeBefore - windowLength + 1 }.sorted()
-        if let last = closing.last { watermark = max(watermark, last + windowLength) }
-        return closing.flatMap { emit($0) }
+        return drain { $0 < closeBefore - windowLength + 1 }
     }
 
     /// Returns and forgets every open window.
     public func drainAll() -> [WindowMetrics] {
-        let all = windows.keys.sorted()
-        if let last = all.last { watermark = max(watermark, last + windowLength) }
-        return all.flatMap { emit($0) }
+        drain { _ in true }
     }
 
     // MARK: - Counting
 
-    /// The window and the series (within it) of a span some rule applied to, or nil when the
-    /// span is late or would open one window too many (both counted).
-    private func locate(_ span: UnsafePointer<Span>) -> (Int64, Int32)? {
+    /// Counts a span's verdicts (`rule << 1 | violated`) in its series.
+    private func count(span: UnsafePointer<Span>, verdicts: UnsafeBufferPointer<Int>, identity: UInt64) {
+        counters.evaluations += verdicts.count
+        guard let (window, series) = locate(span, identity: identity) else {
+            for verdict in verdicts where verdict & 1 != 0 { counters.violations += 1 }
+            return
+        }
+        let first = Int(series) * ruleCount
+        for verdict in verdicts {
+            let cell = first + verdict >> 1
+            windows[window].counts[cell].evaluations += 1
+            guard verdict & 1 != 0 else { continue }
+            counters.violations += 1
+            windows[window].counts[cell].violations += 1
+            if windows[window].exemplars[cell, default: []].count < configuration.exemplarsPerSeries {
+                windows[window].exemplars[cell, default: []].append(exemplar(of: span, rule: rules[verdict >> 1]))
+            }
+        }
+    }
+
+    /// The window and series of a span some rule gave a verdict on, or nil when the span is
+    /// late or would open one window too many (both counted).
+    private func locate(_ span: UnsafePointer<Span>, identity: UInt64) -> (window: Int, series: Int32)? {
         let end = span.pointee.endNanos / 1_000_000
-        let window = end - ((end % windowLength) + windowLength) % windowLength
-        guard window >= watermark else {
-            statistics.lateSpans += 1
+        let start = end - ((end % windowLength) + windowLength) % windowLength
+        guard start >= watermark else {
+            counters.lateSpans += 1
             return nil
         }
-        if windows[window] == nil {
-            guard windows.count < configuration.maxOpenWindows else {
-                statistics.spansBeyondOpenWindows += 1
-                return nil
-            }
-            windows[window] = Window()
+        guard let window = windowIndex(start) else {
+            counters.spansBeyondOpenWindows += 1
+            return nil
         }
-        // Known series are found by a 64-bit hash of their identity, computed without building
-        // a single string; the key is built (and checked) only for a new series. Two series
-        // whose hashes collide would share counts: about 10⁻¹¹ a window at 10,000 series.
-        let hash = seriesHash(span)
-        if let series = windows[window]?.byHash[hash] { return (window, series) }
-        var key = SeriesKey(service: span.pointee.serviceName, operation: span.pointee.name, dimensions: [])
-        for name in dimensionKeys {
-            guard let value = (span.pointee.attribute(name) ?? span.pointee.resource.attribute(name))?.labelText else { continue }
-            key.dimensions.append(MetricLabel(name, value))
-        }
-        guard let series = windows[window]?.intern(key, hash: hash, limit: seriesLimit) else { return nil }
-        if series == Window.overflow { statistics.overflowSpans += 1 }
+        // Known series are found by a 64-bit hash of their identity (computed without building
+        // a single string, or handed over by the metrics aggregator); the key is built (and
+        // checked) only for a new series. Two series whose hashes collide would share counts:
+        // about 10⁻¹¹ a window at 10,000 series.
+        let hash = identity != 0 ? identity : identityHash(span)
+        if let series = windows[window].byHash.find(hash) { return (window, series) }
+        let series = windows[window].intern(seriesKey(span), hash: hash, limit: seriesLimit, rules: rules.count)
+        if windows[window].keys[Int(series)] == nil { counters.overflowSpans += 1 }
         return (window, series)
     }
 
-    /// The hash of a span's series identity: service, span name and each dimension's value as
-    /// its label would read (strings as such, integers and booleans by value; absent ones and
-    /// other types alike).
-    private func seriesHash(_ span: UnsafePointer<Span>) -> UInt64 {
-        var hasher = Hasher()
-        hasher.combine(span.pointee.resource.serviceName)
-        hasher.combine(span.pointee.name)
-        for name in dimensionKeys {
-            switch span.pointee.attribute(name) ?? span.pointee.resource.attribute(name) {
-            case let .string(text)?: hasher.combine(1 as UInt8); hasher.combine(text)
-            case let .int(value)?: hasher.combine(2 as UInt8); hasher.combine(value)
-            case let .bool(value)?: hasher.combine(3 as UInt8); hasher.combine(value)
-            default: hasher.combine(0 as UInt8)
-            }
+    /// The index of the open window starting at `start`, opened if needed; nil when that would
+    /// exceed `maxOpenWindows`.
+    @inline(__always)
+    private func windowIndex(_ start: Int64) -> Int? {
+        if lastWindow >= 0, lastWindow < windows.count, windows[lastWindow].start == start { return lastWindow }
+        if let found = windows.firstIndex(where: { $0.start == start }) {
+            lastWindow = found
+            return found
         }
-        return UInt64(bitPattern: Int64(hasher.finalize()))
+        guard windows.count < configuration.maxOpenWindows else { return nil }
+        windows.append(Window(start: start))
+        lastWindow = windows.count - 1
+        return lastWindow
+    }
+
+    /// A dimension's value on a span as its label reads, as ``SpanMetricsAggregator`` resolves
+    /// it: the last span attribute of that key with a label text, else the resource's, "" when
+    /// neither has one.
+    private static func dimensionValue(_ key: String, of span: UnsafePointer<Span>) -> String {
+        var value = span.pointee.resource.attribute(key)?.labelText ?? ""
+        for attribute in span.pointee.attributes where InvariantValue.utf8Equal(attribute.key, key) {
+            if let text = attribute.value.labelText { value = text }
+        }
+        return value
+    }
+
+    /// The identity hash ``SpanMetricsAggregator`` computes for the span's series (service, span
+    /// name, dimension values; empty values count as absent).
+    private func identityHash(_ span: UnsafePointer<Span>) -> UInt64 {
+        var hash = SpanMetricsAggregator.operationHash(service: SpanMetricsAggregator.hash(span.pointee.resource.serviceName),
+                                                       operation: SpanMetricsAggregator.hash(span.pointee.name))
+        for key in dimensionKeys {
+            hash = SpanMetricsAggregator.mix(hash, SpanMetricsAggregator.dimensionHash(Self.dimensionValue(key, of: span)))
+        }
+        return hash
+    }
+
+    private func seriesKey(_ span: UnsafePointer<Span>) -> SeriesKey {
+        var key = SeriesKey(service: span.pointee.resource.serviceName, operation: span.pointee.name, dimensions: [])
+        for name in dimensionKeys {
+            let value = Self.dimensionValue(name, of: span)
+            if !value.isEmpty { key.dimensions.append(MetricLabel(name, value)) }
+        }
+        return key
     }
 
     private func exemplar(of span: UnsafePointer<Span>, rule: InvariantRule) -> Exemplar {
@@ -196,14 +299,26 @@ public final class SpanInvariantAggregator {
                         statusMessage: policy.redact(span.pointee.statusMessage), attributes: attributes)
     }
 
-    private func emit(_ start: Int64) -> [WindowMetrics] {
-        guard let window = windows.removeValue(forKey: start) else { return [] }
+    // MARK: - Emitting
+
+    /// Removes the windows whose start satisfies `closing` and returns their records, oldest first.
+    private func drain(where closing: (Int64) -> Bool) -> [WindowMetrics] {
+        let closed = windows.filter { closing($0.start) }.sorted { $0.start < $1.start }
+        guard let last = closed.last else { return [] }
+        windows.removeAll { closing($0.start) }
+        lastWindow = -1
+        watermark = max(watermark, last.start + windowLength)
+        return closed.flatMap(emit)
+    }
+
+    private func emit(_ window: Window) -> [WindowMetrics] {
         let limit = configuration.maxLabelValueBytes
         let policy = configuration.redaction
-        var rows: [(rule: Int, key: SeriesKey?, accumulator: Accumulator)] = []
-        for (packed, accumulator) in window.counts {
-            let series = Int32(truncatingIfNeeded: packed)
-            rows.append((Int(packed >> 32), series == Window.overflow ? nil : window.keys[Int(series)], accumulator))
+        var rows: [(rule: Int, key: SeriesKey?, cell: Int)] = []
+        for series in window.keys.indices {
+            for rule in rules.indices where window.counts[series * rules.count + rule].evaluations > 0 {
+                rows.append((rule, window.keys[series], series * rules.count + rule))
+            }
         }
         rows.sort { a, b in
             if a.rule != b.rule { return a.rule < b.rule }
@@ -220,16 +335,17 @@ public final class SpanInvariantAggregator {
             } else {
                 labels.append(MetricLabel("otel.metric.overflow", "true"))
             }
+            let counts = window.counts[row.cell]
             return WindowMetrics(
-                kind: .invariant, windowStart: start, windowLength: windowLength, labels: labels.sorted(), isOverflow: row.key == nil,
-                count: row.accumulator.evaluations, errors: row.accumulator.violations, duration: nil, inflightSeconds: 0,
+                kind: .invariant, windowStart: window.start, windowLength: windowLength, labels: labels.sorted(), isOverflow: row.key == nil,
+                count: counts.evaluations, errors: counts.violations, duration: nil, inflightSeconds: 0,
                 selfSeconds: 0, inputTokens: 0, outputTokens: 0, utilizationMean: 0, utilizationMax: 0,
-                exemplars: row.accumulator.exemplars)
+                exemplars: window.exemplars[row.cell] ?? [])
         }
     }
 
     /// Each span's children within the batch, as contiguous copies.
-    private static func childrenByParent(_ spans: [Span]) -> [SpanID: [Span]] {
+    private static func childrenByParent(_ spans: UnsafeBufferPointer<Span>) -> [SpanID: [Span]] {
         var out: [SpanID: [Span]] = [:]
         for span in spans where !span.parentSpanID.isZero { out[span.parentSpanID, default: []].append(span) }
         return out
@@ -248,47 +364,66 @@ public final class SpanInvariantAggregator {
         }
     }
 
-    private struct Accumulator {
+    /// A rule's counts on one series in one window.
+    private struct RuleCounts {
         var evaluations = 0
         var violations = 0
-        var exemplars: [Exemplar] = []
     }
 
-    /// One open window: its series (interned once per span) and the counts per (rule, series).
+    /// One open window: its series (interned once per span) and, per series, one
+    /// ``RuleCounts`` for each rule.
     private struct Window {
-        /// The series id of the overflow series.
-        static let overflow: Int32 = -1
+        let start: Int64
+        /// Series by id; nil is the overflow series.
+        var keys: [SeriesKey?] = []
         var ids: [SeriesKey: Int32] = [:]
-        var keys: [SeriesKey] = []
-        /// Series ids by ``SpanInvariantAggregator/seriesHash(_:)`` (admitted series only).
-        var byHash: [UInt64: Int32] = [:]
-        /// By `rule << 32 | series id`.
-        var counts: [UInt64: Accumulator] = [:]
+        var overflowID: Int32 = -1
+        /// Series ids by identity hash (admitted series only).
+        var byHash = HashIndex()
+        /// By `series id × rules + rule`.
+        var counts: [RuleCounts] = []
+        /// Violating spans kept, by the same index.
+        var exemplars: [Int: [Exemplar]] = [:]
 
-        /// The id of `key`, a new one, or ``overflow`` once the window holds `limit` series.
-        mutating func intern(_ key: SeriesKey, hash: UInt64, limit: Int) -> Int32 {
+        init(start: Int64) {
+            self.start = start
+        }
+
+        /// The id of `key`, a new one, or the overflow series' once the window holds `limit` series.
+        mutating func intern(_ key: SeriesKey, hash: UInt64, limit: Int, rules: Int) -> Int32 {
             if let id = ids[key] {
-                byHash[hash] = id
+                byHash.insert(hash, id)
                 return id
             }
             // Overflowing spans are not remembered by hash: under a label explosion that map
             // would grow without bound.
-            guard keys.count < limit else { return Self.overflow }
-            let id = Int32(keys.count)
+            guard ids.count < limit else {
+                if overflowID < 0 { overflowID = append(nil, rules: rules) }
+                return overflowID
+            }
+            let id = append(key, rules: rules)
             ids[key] = id
-            keys.append(key)
-            byHash[hash] = id
+            byHash.insert(hash, id)
             return id
         }
 
-        mutating func count(rule: Int, series: Int32, violated: Bool, limit: Int, exemplar: () -> Exemplar) {
-            let packed = UInt64(rule) << 32 | UInt64(UInt32(bitPattern: series))
-            counts[packed, default: Accumulator()].evaluations += 1
-            guard violated else { return }
-            counts[packed, default: Accumulator()].violations += 1
-            if counts[packed, default: Accumulator()].exemplars.count < limit {
-                counts[packed, default: Accumulator()].exemplars.append(exemplar())
-            }
+        private mutating func append(_ key: SeriesKey?, rules: Int) -> Int32 {
+            keys.append(key)
+            counts.append(contentsOf: repeatElement(RuleCounts(), count: rules))
+            return Int32(keys.count - 1)
+        }
+    }
+}
+
+extension InvariantSkipReason {
+    /// The position among `allCases`.
+    var ordinal: Int {
+        switch self {
+        case .premiseFalse: 0
+        case .missingAttribute: 1
+        case .typeMismatch: 2
+        case .arithmetic: 3
+        case .notANumber: 4
         }
     }
 }

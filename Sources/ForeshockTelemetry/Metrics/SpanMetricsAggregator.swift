@@ -50,59 +50,73 @@ import ForeshockSketches
 /// Not thread-safe: the engine owns one aggregator per shard.
 public final class SpanMetricsAggregator {
     public let configuration: SpanMetricsConfiguration
-    public private(set) var statistics = SpanMetricsStatistics()
+    @exclusivity(unchecked) public private(set) var statistics = SpanMetricsStatistics()
 
     private let windowLength: Int64
     private let dimensionKeys: [String]
-    private let classifier: KeyClassifier
+    /// The attribute keys ``assign(_:index:)`` reads, in one pass over a span's attributes. A
+    /// role is ``packRoles(metric:invariant:)`` of the key's metric role (see
+    /// ``KeyClassifier/metricRoles(dimensions:)``) and, while invariants are checked, its index
+    /// among their span attribute keys.
+    @exclusivity(unchecked) private var classifier: KeyClassifier
+    private let metricRoles: [(String, Int)]
+    /// The invariants whose keys ``classifier`` includes.
+    @exclusivity(unchecked) private var classifiedInvariants: SpanInvariantAggregator?
+    /// Per span attribute key of ``classifiedInvariants``: the current span's first attribute
+    /// with it, or -1; valid when ``lastIdentity`` is not 0 (the span was classified).
+    @exclusivity(unchecked) private var invariantKeyPositions: UnsafeMutableBufferPointer<Int32> = .allocate(capacity: 0)
     private let prototypeSketch: DDSketch
 
     // Series registry: entries by id, an open-addressing table over them.
-    private var entries: [SeriesEntry] = []
-    private var freeIDs: [Int32] = []
-    private var table: [Int32] = Array(repeating: -1, count: 1024)
-    private var tableUsed = 0
-    private var seriesPerService: [String: Int] = [:]
+    @exclusivity(unchecked) private var entries: [SeriesEntry] = []
+    @exclusivity(unchecked) private var freeIDs: [Int32] = []
+    @exclusivity(unchecked) private var table: [Int32] = Array(repeating: -1, count: 1024)
+    @exclusivity(unchecked) private var tableUsed = 0
+    @exclusivity(unchecked) private var seriesPerService: [String: Int] = [:]
 
     // Open windows, in creation order.
-    private var windows: [WindowState] = []
+    @exclusivity(unchecked) private var windows: [WindowState] = []
     /// Windows starting before this are closed.
-    private var watermark: Int64 = .min
-    private var lastSlot = -1
+    @exclusivity(unchecked) private var watermark: Int64 = .min
+    @exclusivity(unchecked) private var lastSlot = -1
 
     // Resource information, cached by identity (holding the resource, so ids stay unique).
-    private var resourceCache: [ObjectIdentifier: (resource: SpanResource, info: ResourceInfo)] = [:]
-    private var lastResource: SpanResource?
-    private var lastInfo = ResourceInfo.empty
+    @exclusivity(unchecked) private var resourceCache: [ObjectIdentifier: (resource: SpanResource, info: ResourceInfo)] = [:]
+    @exclusivity(unchecked) private var lastResource: SpanResource?
+    @exclusivity(unchecked) private var lastInfo = ResourceInfo.empty
 
     // Per-batch scratch, reused.
-    private var dimensionScratch: [String]
+    @exclusivity(unchecked) private var dimensionScratch: [String]
     /// The series-key hashes of ``dimensionScratch`` (resource values' hashes are computed once
     /// per resource, so only dimensions set from span attributes are hashed per span).
-    private var dimensionHashes: [UInt64]
-    private var spanSlot: [Int32] = []
-    private var spanAccumulator: [Int32] = []
-    private var spanWindowStart: [Int64] = []
-    private var childNanos: [Int64] = []
-    private var batchTable: [Int32] = []
+    @exclusivity(unchecked) private var dimensionHashes: [UInt64]
+    @exclusivity(unchecked) private var spanSlot: [Int32] = []
+    @exclusivity(unchecked) private var spanAccumulator: [Int32] = []
+    @exclusivity(unchecked) private var spanWindowStart: [Int64] = []
+    /// The operation identity (see ``operationHash(service:operation:)``) of the span last
+    /// counted by ``assign(_:index:)``, 0 when it was not counted; handed to invariant checking.
+    @exclusivity(unchecked) private var lastIdentity: UInt64 = 0
+    @exclusivity(unchecked) private var childNanos: [Int64] = []
+    @exclusivity(unchecked) private var batchTable: [Int32] = []
 
     // Join buffers (direct-mapped).
-    private var recent: [RecentSpan?]
+    @exclusivity(unchecked) private var recent: [RecentSpan?]
     /// Per slot of ``recent`` / ``orphans``: a 32-bit tag of the entry's join hash (0 = empty),
     /// 4 bytes a slot so that the common miss is decided without loading the large entry.
-    private var recentTags: [UInt32]
+    @exclusivity(unchecked) private var recentTags: [UInt32]
     /// Caller (service, name) of the ``recent`` slots holding spans of overflow series.
-    private var recentOverflowNames: [Int: (String, String)] = [:]
-    private var orphanTags: [UInt32]
-    private var orphans: [OrphanChildren?]
+    @exclusivity(unchecked) private var recentOverflowNames: [Int: (String, String)] = [:]
+    @exclusivity(unchecked) private var orphanTags: [UInt32]
+    @exclusivity(unchecked) private var orphans: [OrphanChildren?]
     private let joinMask: Int
 
     public init(configuration: SpanMetricsConfiguration = SpanMetricsConfiguration()) {
         self.configuration = configuration
         self.windowLength = max(1, configuration.windowMilliseconds)
-        let dimensions = configuration.dimensions.filter { configuration.redaction.allows($0) }
+        let dimensions = configuration.labelDimensions
         self.dimensionKeys = dimensions
-        self.classifier = KeyClassifier(dimensions: dimensions)
+        self.metricRoles = KeyClassifier.metricRoles(dimensions: dimensions)
+        self.classifier = KeyClassifier(metricRoles.map { ($0.0, Self.packRoles(metric: $0.1, invariant: -1)) })
         self.prototypeSketch = DDSketch(relativeAccuracy: configuration.relativeAccuracy)
         self.dimensionScratch = Array(repeating: "", count: dimensions.count)
         self.dimensionHashes = Array(repeating: Self.emptyDimensionHash, count: dimensions.count)
@@ -154,6 +168,48 @@ public final class SpanMetricsAggregator {
 
     /// Counts `spans` (one batch for call-edge joining).
     public func ingest(_ spans: [Span]) {
+        ingest(spans, invariants: nil)
+    }
+
+    /// Counts `spans` and checks `invariants`' rules on them: the same as `ingest(spans)` then
+    /// `invariants.ingest(spans)`, but in one pass, each span checked right after it is counted
+    /// (while it is in cache), with the series identity found here handed over instead of being
+    /// looked up again. (The invariants must have been built with this aggregator's dimensions
+    /// and redaction policy to share it; otherwise they find it themselves.)
+    public func ingest(_ spans: [Span], checking invariants: SpanInvariantAggregator) {
+        ingest(spans, invariants: invariants)
+    }
+
+    deinit {
+        classifier.deallocate()
+        invariantKeyPositions.deallocate()
+    }
+
+    /// A classifier role: the metric role and the invariant key index, each plus one (0: none).
+    private static func packRoles(metric: Int, invariant: Int) -> Int {
+        (metric + 1) | (invariant + 1) << 16
+    }
+
+    /// Makes ``classifier`` also find `invariants`' span attribute keys.
+    private func classify(_ invariants: SpanInvariantAggregator) {
+        guard classifiedInvariants !== invariants else { return }
+        var roles = metricRoles.map { ($0.0, Self.packRoles(metric: $0.1, invariant: -1)) }
+        for (index, key) in invariants.attributeKeys.enumerated() {
+            if let known = roles.firstIndex(where: { InvariantValue.utf8Equal($0.0, key) }) {
+                roles[known].1 |= Self.packRoles(metric: -1, invariant: index)
+            } else {
+                roles.append((key, Self.packRoles(metric: -1, invariant: index)))
+            }
+        }
+        classifier.deallocate()
+        classifier = KeyClassifier(roles)
+        invariantKeyPositions.deallocate()
+        invariantKeyPositions = .allocate(capacity: invariants.attributeKeys.count)
+        invariantKeyPositions.initialize(repeating: -1)
+        classifiedInvariants = invariants
+    }
+
+    private func ingest(_ spans: [Span], invariants: SpanInvariantAggregator?) {
         let n = spans.count
         guard n > 0 else { return }
         prepareScratch(n)
@@ -161,7 +217,23 @@ public final class SpanMetricsAggregator {
         // release per reference-counted field (name, attributes, resource, strings).
         spans.withUnsafeBufferPointer { buffer in
             let base = buffer.baseAddress!
-            for i in 0..<n { assign(base + i, index: i) }
+            if let invariants {
+                classify(invariants)
+                let sharesIdentity = invariants.dimensionKeys == dimensionKeys
+                let positions = UnsafePointer(invariantKeyPositions.baseAddress)
+                invariants.beginBatch(buffer)
+                for i in 0..<n {
+                    assign(base + i, index: i)
+                    // A span not counted here (late, say) was not classified: the invariants
+                    // find its series and attributes themselves.
+                    let classified = lastIdentity != 0
+                    invariants.check(base + i, identity: classified && sharesIdentity ? lastIdentity : 0,
+                                     attributePositions: classified ? positions : nil)
+                }
+                invariants.endBatch()
+            } else {
+                for i in 0..<n { assign(base + i, index: i) }
+            }
             joinCalls(buffer)
         }
     }
@@ -226,6 +298,7 @@ public final class SpanMetricsAggregator {
     /// Counts one span into its series and window (pass one of a batch).
     @inline(__always)
     private func assign(_ span: UnsafePointer<Span>, index: Int) {
+        lastIdentity = 0
         let start = windowStart(endNanos: span.pointee.endNanos)
         if start < watermark {
             statistics.lateSpans += 1
@@ -245,8 +318,14 @@ public final class SpanMetricsAggregator {
         var grpcStatus: Int64 = 0
         var inputTokens: Int64 = 0
         var outputTokens: Int64 = 0
-        for attribute in span.pointee.attributes {
-            let role = classifier.role(of: attribute.key)
+        let positions = invariantKeyPositions
+        for index in positions.indices { positions[index] = -1 }
+        for (position, attribute) in span.pointee.attributes.enumerated() {
+            let roles = classifier.role(of: attribute.key)
+            if roles <= 0 { continue }
+            let invariantKey = roles >> 16 - 1
+            if invariantKey >= 0 && positions[invariantKey] < 0 { positions[invariantKey] = Int32(position) }
+            let role = roles & 0xFFFF - 1
             if role < 0 { continue }
             if role < dimensionCount {
                 if let text = attribute.value.labelText {
@@ -300,13 +379,22 @@ public final class SpanMetricsAggregator {
     // MARK: Series registry
 
     @inline(__always)
-    private static func mix(_ h: UInt64, _ v: UInt64) -> UInt64 {
+    static func mix(_ h: UInt64, _ v: UInt64) -> UInt64 {
         var x = (h ^ v) &* 0x9E37_79B9_7F4A_7C15
         x ^= x >> 31
         return x
     }
 
     static let emptyDimensionHash: UInt64 = 0x5555
+
+    /// The start of a series' identity hash, from the hashes of its service and span name; each
+    /// dimension's ``dimensionHash(_:)`` is then mixed in, in configured order. Kind and status
+    /// come after, so the identity of an operation (what an invariant series is keyed by) is a
+    /// prefix of its metric series' hash.
+    @inline(__always)
+    static func operationHash(service: UInt64, operation: UInt64) -> UInt64 {
+        mix(service, operation)
+    }
 
     /// A dimension value's contribution to a series hash.
     @inline(__always)
@@ -325,9 +413,10 @@ public final class SpanMetricsAggregator {
     @inline(__always)
     private func series(service: String, serviceHash: UInt64, operation: String, kind: SpanKind, status: SpanStatusCode,
                         windowStart: Int64) -> Int32 {
-        var h = Self.mix(serviceHash, Self.hash(operation))
-        h = Self.mix(h, UInt64(kind.rawValue) << 8 | UInt64(status.rawValue))
-        for d in 0..<dimensionHashes.count { h = Self.mix(h, dimensionHashes[d]) }
+        var identity = Self.operationHash(service: serviceHash, operation: Self.hash(operation))
+        for d in 0..<dimensionHashes.count { identity = Self.mix(identity, dimensionHashes[d]) }
+        lastIdentity = identity
+        let h = Self.mix(identity, UInt64(kind.rawValue) << 8 | UInt64(status.rawValue))
         // Probe inline, reading fields in place (copying a whole entry costs a retain per field).
         let mask = table.count - 1
         var p = Int(truncatingIfNeeded: h) & mask
@@ -793,42 +882,26 @@ final class ResourceInfo: Sendable {
     }
 }
 
-/// Maps attribute keys to the roles the aggregator cares about, comparing only keys of the
-/// same UTF-8 length (O(1) to get for native strings), so most keys cost one length check.
-struct KeyClassifier {
+/// The roles of the attribute keys ``SpanMetricsAggregator`` reads: the configured dimensions
+/// (roles `0 ..< dimensions.count`), then the status codes and token counts.
+extension KeyClassifier {
     static let httpStatus = 0
     static let grpcStatus = 1
     static let inputTokens = 2
     static let outputTokens = 3
 
-    /// By key length: (key, role); roles < dimension count are dimensions, the others
-    /// `dimensionCount + httpStatus` etc.
-    private var byLength: [[(String, Int)]]
-
-    init(dimensions: [String]) {
-        byLength = Array(repeating: [], count: 128)
-        func add(_ key: String, _ role: Int) {
-            let count = key.utf8.count
-            guard count < 128, !byLength[count].contains(where: { $0.0 == key }) else { return }
-            byLength[count].append((key, role))
-        }
-        for (i, key) in dimensions.enumerated() { add(key, i) }
+    /// Each key and its role for ``SpanMetricsAggregator``, given its dimensions.
+    static func metricRoles(dimensions: [String]) -> [(String, Int)] {
         let n = dimensions.count
-        add("http.response.status_code", n + Self.httpStatus)
-        add("http.status_code", n + Self.httpStatus)
-        add("rpc.grpc.status_code", n + Self.grpcStatus)
-        add("gen_ai.usage.input_tokens", n + Self.inputTokens)
-        add("gen_ai.usage.prompt_tokens", n + Self.inputTokens)
-        add("gen_ai.usage.output_tokens", n + Self.outputTokens)
-        add("gen_ai.usage.completion_tokens", n + Self.outputTokens)
-    }
-
-    @inline(__always)
-    func role(of key: String) -> Int {
-        let count = key.utf8.count
-        guard count < 128 else { return -1 }
-        for (candidate, role) in byLength[count] where candidate == key { return role }
-        return -1
+        return dimensions.enumerated().map { ($0.element, $0.offset) } + [
+            ("http.response.status_code", n + Self.httpStatus),
+            ("http.status_code", n + Self.httpStatus),
+            ("rpc.grpc.status_code", n + Self.grpcStatus),
+            ("gen_ai.usage.input_tokens", n + Self.inputTokens),
+            ("gen_ai.usage.prompt_tokens", n + Self.inputTokens),
+            ("gen_ai.usage.output_tokens", n + Self.outputTokens),
+            ("gen_ai.usage.completion_tokens", n + Self.outputTokens),
+        ]
     }
 }
 

@@ -49,4 +49,11 @@ public struct SpanMetricsConfiguration: Sendable {
     ]
 
     public init() {}
+
+    /// The dimensions that label series: ``dimensions`` allowed by ``redaction``, each once, in
+    /// configured order.
+    var labelDimensions: [String] {
+        var seen = Set<String>()
+        return dimensions.filter { redaction.allows($0) && seen.insert($0).inserted }
+    }
 }
