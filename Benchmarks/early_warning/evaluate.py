@@ -40,6 +40,7 @@ MERGE_GAP = 15 * MINUTE
 WARMUP_DAYS = 2
 VERBOSE = False
 USE_MINIMUM_DEVIATIONS = True
+COUNT_AWARE = True
 SUDDEN = {"latencySpike", "errorSpike", "trafficDrop"}
 # The variance-stabilising transform per signal (DetectorConfiguration.transform), as the
 # engine picks it for span-derived series: multiplicative noise → log, counts/ratios → sqrt.
@@ -108,7 +109,13 @@ def rolling_3sigma(times, values, below, window=60):
     return edges(times, flags)
 
 
-def foreshock(binary, path, signal, threshold, below, detector_config):
+def foreshock(binary, path, signal, threshold, below, detector_config, counts=None):
+    if counts is not None and COUNT_AWARE:
+        # An error ratio with its minute counts: scored count-aware, as the engine scores the
+        # error ratios it derives from spans (ErrorRatioDetector), with the same floor.
+        ratio_config = {"minimumIncrease": MINIMUM_DEVIATIONS[signal]} if USE_MINIMUM_DEVIATIONS else {}
+        cmd = [binary, "score", counts, "--json", "--ratio", "errors/requests", "--error-ratio-config", json.dumps(ratio_config)]
+        return incident_events(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
     config = dict(detector_config)
     config.setdefault("direction", "down" if below else "up")
     config.setdefault("transform", TRANSFORMS[signal])
@@ -117,7 +124,11 @@ def foreshock(binary, path, signal, threshold, below, detector_config):
     cmd = [binary, "score", path, "--json", "--detector-config", json.dumps(config)]
     if threshold is not None:
         cmd += ["--threshold-below" if below else "--threshold-above", repr(threshold)]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return incident_events(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
+
+
+def incident_events(out):
+    """Alert events from `foreshock score --json` output: incident onsets, merged as above."""
     incidents = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
     events, last_end = [], None
     for a in sorted(incidents, key=lambda a: a["onset"]):
@@ -141,7 +152,8 @@ def evaluate(binary, detector_config, scenarios=SCENARIOS):
             threshold = watch.get("threshold")
             times, values = read_series(path)
             alerts = {
-                "foreshock": foreshock(binary, path, watch["signal"], threshold, below, detector_config),
+                "foreshock": foreshock(binary, path, watch["signal"], threshold, below, detector_config,
+                                       counts=os.path.join(os.path.dirname(truth_path), entry["counts"]) if entry.get("counts") else None),
                 "static": static_threshold(times, values, threshold, below) if threshold is not None else [],
                 "predict_linear": predict_linear(times, values, threshold, below) if threshold is not None else [],
                 "rolling_3sigma": rolling_3sigma(times, values, below),
@@ -197,9 +209,12 @@ def main():
     parser.add_argument("--scenarios", default=SCENARIOS, help="scenario folders (default: Datasets/scenarios)")
     parser.add_argument("--verbose", action="store_true", help="print Foreshock's alerts per incident")
     parser.add_argument("--no-minimum-deviations", action="store_true", help="no per-signal minimumDeviation floor")
+    parser.add_argument("--ratio-values", action="store_true",
+                        help="score error ratios from their values alone, not count-aware from their minute counts")
     args = parser.parse_args()
-    global VERBOSE, USE_MINIMUM_DEVIATIONS
+    global VERBOSE, USE_MINIMUM_DEVIATIONS, COUNT_AWARE
     VERBOSE = args.verbose
+    COUNT_AWARE = not args.ratio_values
     USE_MINIMUM_DEVIATIONS = not args.no_minimum_deviations
     rows = evaluate(args.foreshock, json.loads(args.detector_config), args.scenarios)
     fmt = lambda v: "-" if v is None else (f"{v:.3f}" if isinstance(v, float) else str(v))

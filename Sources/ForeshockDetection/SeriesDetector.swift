@@ -34,6 +34,20 @@ public struct PointScore: Sendable, Equatable {
     public var isValid: Bool
     /// The incident event this point caused, if any.
     public var event: AnomalyEvent?
+
+    public init(timestamp: Int64, value: Double, expected: Double, lower: Double, upper: Double, score: Double,
+                alertScore: Double, isWarmingUp: Bool, isValid: Bool, event: AnomalyEvent?) {
+        self.timestamp = timestamp
+        self.value = value
+        self.expected = expected
+        self.lower = lower
+        self.upper = upper
+        self.score = score
+        self.alertScore = alertScore
+        self.isWarmingUp = isWarmingUp
+        self.isValid = isValid
+        self.event = event
+    }
 }
 
 /// A streaming anomaly detector for one series: robust seasonal baseline, robust residual

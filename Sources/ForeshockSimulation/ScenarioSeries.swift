@@ -16,6 +16,9 @@ public struct ScenarioSeries: Sendable {
         /// Minute starts, Unix milliseconds, ascending (minutes without a value are absent).
         public var timestamps: [Int64]
         public var values: [Double]
+        /// For an ``ScenarioWatch/Signal/errorRatio`` watch: each minute's own errors and
+        /// requests (not trailing), beside ``timestamps`` — what a count-aware detector reads.
+        public var counts: [(errors: Int, requests: Int)]?
     }
 
     public let scenario: SimulationScenario
@@ -65,7 +68,7 @@ public struct ScenarioSeries: Sendable {
         let ordered = minutes.keys.sorted()
         series = scenario.watches.map { watch in
             let key = watch.operation.map { watch.service + "\u{1}" + $0 } ?? watch.service
-            var out = Series(watch: watch, timestamps: [], values: [])
+            var out = Series(watch: watch, timestamps: [], values: [], counts: watch.signal == .errorRatio ? [] : nil)
             var trailing: [(requests: Int, errors: Int)] = []
             for minute in ordered {
                 let accumulator = minutes[minute]?[key]
@@ -83,6 +86,7 @@ public struct ScenarioSeries: Sendable {
                 if let value {
                     out.timestamps.append(minute)
                     out.values.append(value)
+                    out.counts?.append((accumulator?.errors ?? 0, accumulator?.count ?? 0))
                 }
             }
             return out
@@ -114,6 +118,17 @@ public struct ScenarioSeries: Sendable {
         var text = "timestamp,value\n"
         for (t, v) in zip(series.timestamps, series.values) {
             text += TimestampFormatter.string(milliseconds: t) + "," + "\(v)" + "\n"
+        }
+        return text
+    }
+
+    /// The minute counts of an error-ratio series (`timestamp,errors,requests`, UTC), or nil
+    /// for another signal.
+    public static func countsCSV(_ series: Series) -> String? {
+        guard let counts = series.counts else { return nil }
+        var text = "timestamp,errors,requests\n"
+        for (t, count) in zip(series.timestamps, counts) {
+            text += TimestampFormatter.string(milliseconds: t) + ",\(count.errors),\(count.requests)\n"
         }
         return text
     }
@@ -162,6 +177,8 @@ public struct ScenarioTruth: Codable, Sendable, Equatable {
     public struct SeriesTruth: Codable, Sendable, Equatable {
         /// The CSV beside this document.
         public var file: String
+        /// For an error ratio, the CSV of its minute counts (``ScenarioSeries/countsCSV(_:)``).
+        public var counts: String?
         public var watch: ScenarioWatch
         public var incidents: [IncidentTruth]
     }
@@ -175,6 +192,9 @@ extension ScenarioSeries {
     /// The ground truth of every exported series.
     public var truth: ScenarioTruth {
         ScenarioTruth(scenario: scenario, spans: spanCount,
-                      series: series.map { .init(file: $0.watch.fileName, watch: $0.watch, incidents: truth(for: $0)) })
+                      series: series.map {
+                          .init(file: $0.watch.fileName, counts: $0.counts == nil ? nil : $0.watch.countsFileName,
+                                watch: $0.watch, incidents: truth(for: $0))
+                      })
     }
 }

@@ -143,8 +143,13 @@ public struct ScenarioWatch: Codable, Sendable, Equatable {
 
     /// The CSV file name: `<service>[_<operation>]_<signal>.csv`, with characters other than
     /// letters, digits, `-` and `_` replaced by `_`.
-    public var fileName: String {
-        let raw = [service, operation, signal.rawValue].compactMap { $0 }.joined(separator: "_")
+    public var fileName: String { Self.fileName([service, operation, signal.rawValue]) }
+
+    /// The file name of the watch's minute counts (error ratios only: `…_errorCounts.csv`).
+    public var countsFileName: String { Self.fileName([service, operation, "errorCounts"]) }
+
+    private static func fileName(_ parts: [String?]) -> String {
+        let raw = parts.compactMap { $0 }.joined(separator: "_")
         return String(raw.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" }) + ".csv"
     }
 

@@ -55,6 +55,13 @@ struct ScoreCommand: ParsableCommand {
             help: "Detector settings to override: a JSON object inline or a JSON file (keys of DetectorConfiguration, e.g. {\"riskLevel\": 1e-5}).")
     var detectorConfig: String?
 
+    @Option(help: "Score two count columns of each CSV as one ratio, count-aware (e.g. errors/requests): how improbable the errors are given the requests, not the ratio's value.")
+    var ratio: String?
+
+    @Option(name: .customLong("error-ratio-config"),
+            help: "Settings of the count-aware ratio detector (--ratio): a JSON object inline or a JSON file (e.g. {\"minimumIncrease\": 0.01}).")
+    var errorRatioConfig: String?
+
     @Flag(help: "Print nothing but errors.")
     var quiet = false
 
@@ -64,6 +71,12 @@ struct ScoreCommand: ParsableCommand {
         }
         if thresholdAbove != nil && thresholdBelow != nil {
             throw ValidationError("give --threshold-above or --threshold-below, not both")
+        }
+        if let ratio, SeriesScoring.RatioColumns(ratio) == nil {
+            throw ValidationError("--ratio \(ratio): expected two column names, NUMERATOR/DENOMINATOR")
+        }
+        if errorRatioConfig != nil && ratio == nil {
+            throw ValidationError("--error-ratio-config applies to --ratio")
         }
     }
 
@@ -83,6 +96,12 @@ struct ScoreCommand: ParsableCommand {
             if let timeZone {
                 guard let offsets = UTCOffsets.timeZone(timeZone) else { throw ValidationError("--time-zone \(timeZone): unknown time zone") }
                 options.detector.localTime = offsets
+            }
+            options.ratio = ratio.flatMap(SeriesScoring.RatioColumns.init)
+            if let errorRatioConfig {
+                let data = errorRatioConfig.hasPrefix("{") ? Data(errorRatioConfig.utf8) : try Data(contentsOf: URL(fileURLWithPath: errorRatioConfig))
+                options.errorRatio = try ConfigurationOverrides.apply(data, to: options.errorRatio, source: errorRatioConfig)
+                try options.errorRatio.validate()
             }
             if let thresholdAbove { options.setThreshold(thresholdAbove, side: .above) }
             if let thresholdBelow { options.setThreshold(thresholdBelow, side: .below) }

@@ -52,6 +52,9 @@ struct SimulateCommand: ParsableCommand {
             let folder = (out as NSString).appendingPathComponent(entry.name)
             for series in generated.series {
                 try AtomicFile.write(ScenarioSeries.csv(series), to: (folder as NSString).appendingPathComponent(series.watch.fileName))
+                if let counts = ScenarioSeries.countsCSV(series) {
+                    try AtomicFile.write(counts, to: (folder as NSString).appendingPathComponent(series.watch.countsFileName))
+                }
             }
             let truth = String(decoding: try encoder.encode(generated.truth), as: UTF8.self) + "\n"
             try AtomicFile.write(truth, to: (folder as NSString).appendingPathComponent("truth.json"))

@@ -94,6 +94,25 @@ import Testing
         #expect(!files.contains { $0.hasSuffix(".partial") })
     }
 
+    /// The committed error-creep scenario's minute counts, scored as a ratio: the creep is raised
+    /// before the 10 % SLO breach the ground truth records.
+    @Test(.enabled(if: executable != nil)) func scoresTwoCountColumnsAsARatio() throws {
+        let folder = Self.repositoryRoot + "/Datasets/scenarios/error-creep-after-deploy"
+        let result = try Self.run(["score", "--json", "--ratio", "errors/requests", "--error-ratio-config", #"{"minimumIncrease": 0.01}"#,
+                                   folder + "/checkout_PlaceOrder_errorCounts.csv"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let onsets = try result.stdout.split(separator: "\n").compactMap {
+            (try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["onset"] as? Int64
+        }
+        let truth = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/truth.json"))) as? [String: Any]
+        let series = try #require((truth?["series"] as? [[String: Any]])?.first { ($0["counts"] as? String) != nil })
+        let incident = try #require((series["incidents"] as? [[String: Any]])?.first)
+        let start = try #require(incident["start"] as? Int64), breach = try #require(incident["breach"] as? Int64)
+        #expect(onsets.contains { $0 >= start && $0 < breach }, "onsets \(onsets), creep \(start)…\(breach)")
+        let wrong = try Self.run(["score", "--ratio", "errors", folder])
+        #expect(wrong.status != 0)
+    }
+
     @Test(.enabled(if: executable != nil)) func badInputsExitWithCode2AndSayWhere() throws {
         let missing = try Self.run(["score", "/nonexistent/input.csv"])
         #expect(missing.status == 2)

@@ -21,10 +21,17 @@ import Testing
             let fresh = ScenarioSeries.csv(series).split(separator: "\n").dropLast()
             #expect(fresh.count > 80)
             #expect(Array(committed.prefix(fresh.count)) == Array(fresh), "\(path.path) differs from the generator")
+            if let counts = ScenarioSeries.countsCSV(series) {
+                let countsPath = Self.folder.appendingPathComponent(name).appendingPathComponent(series.watch.countsFileName)
+                let committedCounts = try String(contentsOf: countsPath, encoding: .utf8).split(separator: "\n")
+                let freshCounts = counts.split(separator: "\n").dropLast()
+                #expect(Array(committedCounts.prefix(freshCounts.count)) == Array(freshCounts), "\(countsPath.path) differs")
+            }
         }
         let truth = try JSONDecoder().decode(ScenarioTruth.self, from: Data(contentsOf: Self.folder.appendingPathComponent(name)
             .appendingPathComponent("truth.json")))
         #expect(truth.scenario == SimulationScenario.named(name))
         #expect(truth.series.map(\.file) == regenerated.series.map(\.watch.fileName))
+        #expect(truth.series.map(\.counts) == regenerated.truth.series.map(\.counts))
     }
 }

@@ -88,4 +88,33 @@ import Testing
         #expect(breach >= start && breach < start + 20 * 60_000)
         for (t, value) in zip(p99.timestamps, p99.values) where t < start { #expect(value < 250, "no breach before the spike") }
     }
+
+    /// An error ratio's minute counts are the operation's server spans and errors in each minute,
+    /// and its exported ratio is their trailing 10-minute ratio.
+    @Test func errorCountsAreTheRatiosParts() throws {
+        var scenario = try #require(SimulationScenario.named("error-creep-after-deploy"))
+        scenario.durationMinutes = 60
+        let exported = ScenarioSeries(scenario: scenario)
+        let ratio = try #require(exported.series.first { $0.watch.signal == .errorRatio })
+        let counts = try #require(ratio.counts)
+        var generator = SpanStreamGenerator(scenario: scenario)
+        var direct: [Int64: (errors: Int, requests: Int)] = [:]
+        while let spans = generator.nextSecond() {
+            for span in spans where span.serviceName == ratio.watch.service && span.kind == .server && span.name == ratio.watch.operation {
+                let minute = span.endNanos / 60_000_000_000 * 60_000
+                direct[minute, default: (0, 0)].requests += 1
+                if span.isEffectiveError { direct[minute, default: (0, 0)].errors += 1 }
+            }
+        }
+        #expect(counts.count == ratio.timestamps.count && counts.count >= 55)
+        for (index, t) in ratio.timestamps.enumerated().dropLast() {
+            #expect(counts[index].errors == direct[t]?.errors ?? 0 && counts[index].requests == direct[t]?.requests ?? 0, "minute \(t)")
+            let trailing = counts[max(0, index - ScenarioSeries.errorRatioMinutes + 1)...index]
+            let requests = trailing.reduce(0) { $0 + $1.requests }, errors = trailing.reduce(0) { $0 + $1.errors }
+            #expect(ratio.values[index] == (requests == 0 ? 0 : Double(errors) / Double(requests)))
+        }
+        let csv = try #require(ScenarioSeries.countsCSV(ratio)).split(separator: "\n")
+        #expect(csv.first == "timestamp,errors,requests" && csv.count == counts.count + 1)
+        #expect(exported.truth.series.first { $0.watch.signal == .errorRatio }?.counts == ratio.watch.countsFileName)
+    }
 }

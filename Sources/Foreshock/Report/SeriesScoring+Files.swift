@@ -9,8 +9,8 @@ extension SeriesScoring {
     }
 
     /// Scores every value column of every CSV file under `inputs` (files, or directories
-    /// searched recursively: ``FileImporter/discover(_:)``), one series at a time in discovery
-    /// order, and hands each result to `each` with the number of series its file holds (so a
+    /// searched recursively: ``FileImporter/discover(_:)``) — or, with ``Options/ratio``, the
+    /// one ratio of two columns per file — one series at a time in discovery order, and hands each result to `each` with the number of series its file holds (so a
     /// caller can name per-series outputs as `foreshock score` does): the loop shared by
     /// `foreshock score` and `foreshock report`. A series' ``ScoredSeries/source`` is its file's
     /// path relative to its input.
@@ -29,11 +29,18 @@ extension SeriesScoring {
         var summary = FilesSummary()
         for (index, file) in files.enumerated() {
             let all = try SeriesSource.read(path: file.path, format: format)
-            for series in all {
-                let scored = try score(series, source: file.name, options: options)
+            if let ratio = options.ratio {
+                let scored = try scoreRatio(ratio, in: all, source: file.name, configuration: options.errorRatio)
                 summary.series += 1
                 summary.incidents += scored.incidents.count
-                try each(scored, all.count)
+                try each(scored, 1)
+            } else {
+                for series in all {
+                    let scored = try score(series, source: file.name, options: options)
+                    summary.series += 1
+                    summary.incidents += scored.incidents.count
+                    try each(scored, all.count)
+                }
             }
             summary.files += 1
             progress(index + 1, files.count)

@@ -11,6 +11,12 @@ public enum SeriesScoring {
     public struct Options: Sendable {
         /// The detector configuration for every series.
         public var detector: DetectorConfiguration
+        /// When set, each input's two named count columns are scored as one ratio
+        /// (``SeriesScoring/scoreRatio(_:in:source:configuration:)``) instead of each column alone.
+        public var ratio: RatioColumns?
+        /// The count-aware detector's settings, for ``ratio``.
+        public var errorRatio = ErrorRatioDetector.Configuration()
+
         public init(detector: DetectorConfiguration = DetectorConfiguration()) { self.detector = detector }
 
         /// Adds a static threshold (an SLO line) so that early warnings (`predictedBreach`)

@@ -70,6 +70,21 @@ public struct ErrorRatioDetector: Sendable, Codable {
     private var pooledErrors = 0
     private var pooledRequests = 0
     public private(set) var tracker: AnomalyTracker
+    /// A pooled window's judgement.
+    public struct PooledWindow: Sendable, Codable, Equatable {
+        /// The timestamp of the window that completed the pool (ms).
+        public var time: Int64
+        public var errors: Int
+        public var requests: Int
+        /// The baseline ratio it was judged against, and the band's top for its requests.
+        public var expected: Double
+        public var upper: Double
+        /// In [0, 1), 0.5 at the risk level (capped below 0.5 when not anomalous).
+        public var score: Double
+    }
+
+    /// The last pooled window judged (nil before the first pool completes).
+    public private(set) var lastPooled: PooledWindow?
 
     /// - Throws: ``DetectionError/invalidConfiguration(field:reason:)``.
     public init(series: SeriesRef, configuration: Configuration = Configuration()) throws(DetectionError) {
@@ -97,7 +112,7 @@ public struct ErrorRatioDetector: Sendable, Codable {
         pooledRequests = 0
         let p0 = baselineRatio
         let ratio = Double(k) / Double(n)
-        let warm = requestsSeen >= configuration.warmupRequests
+        let warm = isWarm
         requestsSeen += n
         let surprise = -PoissonTail.logProbability(atLeast: k, mean: Double(n) * p0)
         let alert = -log(configuration.riskLevel)
@@ -118,8 +133,12 @@ public struct ErrorRatioDetector: Sendable, Codable {
         let verdict = AnomalyTracker.Verdict(series: series, time: timestamp, observed: ratio, expected: p0, lower: 0,
                                              upper: min(1, max(upper, p0 + configuration.minimumIncrease)),
                                              score: anomalous ? score : min(score, 0.49), kind: anomalous ? .spike : nil)
+        lastPooled = PooledWindow(time: timestamp, errors: k, requests: n, expected: verdict.expected, upper: verdict.upper, score: verdict.score)
         return tracker.observe(verdict)
     }
+
+    /// Whether the baseline has seen its `warmupRequests` (no incident before).
+    public var isWarm: Bool { requestsSeen >= configuration.warmupRequests }
 
     /// Closes the open incident, if any.
     public mutating func flush() -> AnomalyEvent? { tracker.flush() }
