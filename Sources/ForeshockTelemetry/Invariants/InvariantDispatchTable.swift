@@ -12,12 +12,11 @@ struct InvariantDispatchTable {
     private let programs: UnsafeMutableBufferPointer<Unmanaged<InvariantProgram>>
     /// The rules without a required span name, in order.
     let unscoped: UnsafeMutableBufferPointer<Int>
-    /// Rules scoped to a span name, grouped by name; group `g` is
+    /// Rules scoped to a span name, grouped by the name's hash; group `g` is
     /// `scoped[groupRanges[g]]`.
     let scoped: UnsafeMutableBufferPointer<Int>
     private let groupRanges: UnsafeMutableBufferPointer<Range<Int>>
     private let groupHashes: UnsafeMutableBufferPointer<UInt64>
-    private let groupNames: [String]
     /// Open addressing by the name's hash: a group index, or -1 for an empty slot.
     private let slots: UnsafeMutableBufferPointer<Int32>
     /// The span attribute keys any rule reads, each once.
@@ -63,8 +62,9 @@ struct InvariantDispatchTable {
         let unscopedRules = rules.indices.filter { rules[$0].program.requiredSpanName == nil }
         unscoped = .allocate(capacity: unscopedRules.count)
         _ = unscoped.initialize(from: unscopedRules)
+        // Grouped by the name's hash (names that collide share a group, in rule order).
         let byName = Dictionary(grouping: rules.indices.filter { rules[$0].program.requiredSpanName != nil }) {
-            rules[$0].program.requiredSpanName ?? ""
+            SpanMetricsAggregator.hash(rules[$0].program.requiredSpanName ?? "")
         }.sorted { $0.key < $1.key }
         var list: [Int] = []
         var ranges: [Range<Int>] = []
@@ -76,10 +76,9 @@ struct InvariantDispatchTable {
         _ = scoped.initialize(from: list)
         groupRanges = .allocate(capacity: ranges.count)
         _ = groupRanges.initialize(from: ranges)
-        groupNames = byName.map(\.key)
         hasScopedRules = !byName.isEmpty
         groupHashes = .allocate(capacity: byName.count)
-        _ = groupHashes.initialize(from: groupNames.map(SpanMetricsAggregator.hash))
+        _ = groupHashes.initialize(from: byName.map(\.key))
         var capacity = 4
         while capacity < 2 * byName.count { capacity *= 2 }
         slots = .allocate(capacity: capacity)
@@ -132,9 +131,11 @@ struct InvariantDispatchTable {
     /// Whether some rule is scoped to a span name.
     let hasScopedRules: Bool
 
-    /// The positions in ``scoped`` of the rules scoped to span name `name` (empty when none).
+    /// The positions in ``scoped`` of the rules scoped to span name `name` (empty when none),
+    /// found by the name's 64-bit hash alone: the rules' premises test the name itself, so a
+    /// collision (≈ 2⁻⁶⁴ per name pair) costs an evaluation, never a wrong verdict.
     ///
-    /// - Complexity: one hash of `name` and, on a hit, one string comparison.
+    /// - Complexity: one hash of `name`.
     @inline(__always)
     func rules(scopedTo name: String) -> Range<Int> {
         let hash = SpanMetricsAggregator.hash(name)
@@ -143,7 +144,7 @@ struct InvariantDispatchTable {
         while true {
             let group = Int(slots[slot])
             if group < 0 { return 0..<0 }
-            if groupHashes[group] == hash && InvariantValue.utf8Equal(groupNames[group], name) { return groupRanges[group] }
+            if groupHashes[group] == hash { return groupRanges[group] }
             slot = (slot + 1) & mask
         }
     }
