@@ -78,6 +78,7 @@ public struct EngineConfiguration: Codable, Sendable, Equatable {
         do { try detector.validate() } catch { throw ConfigurationError(source: source, message: "detector: \(error)") }
         do { _ = try spans.compiledInvariants() } catch { throw ConfigurationError(source: source, message: "spans.\(error)") }
         do { try spans.errorRatio.validate() } catch { throw ConfigurationError(source: source, message: "spans.errorRatio: \(error)") }
+        do { try spans.latencyTail.validate() } catch { throw ConfigurationError(source: source, message: "spans.\(error)") }
         let releases = spans.releases
         try check(releases.minimumSpans >= 20, "spans.releases.minimumSpans must be at least 20 (the tests' normal approximation)")
         try check(releases.adoptAfterWindows >= 1, "spans.releases.adoptAfterWindows must be positive")

@@ -27,6 +27,9 @@ public struct SpanIngestConfiguration: Codable, Sendable, Equatable {
     /// Count-aware error-ratio detection per operation (`span.error_ratio`; see
     /// `ErrorRatioDetector`), across the status split of the span series.
     public var errorRatio = ErrorRatioDetector.Configuration()
+    /// Count-aware latency detection per operation from the duration sketches
+    /// (`span.latency_tail`; ``LatencyTailConfiguration``).
+    public var latencyTail = LatencyTailConfiguration()
     /// Dimensions by which anomalies report the share of affected spans.
     public var attributionDimensions = ["code.origin", "service.version", "gen_ai.request.model"]
 

@@ -16,6 +16,7 @@ struct SpanPipeline {
     private let invariants: SpanInvariantAggregator?
     private var releases: ReleaseTracker
     private var errorRatios: ErrorRatioTracking
+    private var latencyTails: LatencyTailTracking
     private let attributionDimensions: [String]
     private let maxStoredSeries: Int
     private var newestEnd: Int64 = .min
@@ -52,6 +53,7 @@ struct SpanPipeline {
                                   attributionDimensions: configuration.attributionDimensions)
         attributionDimensions = configuration.attributionDimensions
         errorRatios = ErrorRatioTracking(configuration: configuration.errorRatio, maxSeries: maxDetectedSeries)
+        latencyTails = LatencyTailTracking(configuration: configuration.latencyTail)
         windowLength = max(1, metrics.windowMilliseconds)
         allowedLateness = max(0, metrics.allowedLatenessWindows)
     }
@@ -121,7 +123,7 @@ struct SpanPipeline {
                 }
             }
         }
-        output.events = releases.absorb(windows) + errorRatios.absorb(windows)
+        output.events = releases.absorb(windows) + errorRatios.absorb(windows) + latencyTails.absorb(windows)
         if let statistics = invariants?.statistics {
             let total = InvariantCounts(evaluations: statistics.evaluations, violations: statistics.violations,
                                         notApplicable: statistics.notApplicable.values.reduce(0, +))

@@ -14,7 +14,8 @@ import Darwin
 ///   windows are judged together; empty windows are not zeros, they add nothing).
 /// - The baseline ratio p₀ is an exponentially weighted ratio of errors to requests with a
 ///   memory of `baselineRequests` requests, started from a weak prior of one error in
-///   `baselineRequests` requests (so the first errors are not infinitely surprising).
+///   `baselineRequests` requests (so the first errors are not infinitely surprising), or from
+///   `priorRatio` when the rate is known in advance (the share of spans above a p99 is 1 %).
 /// - A pooled window with k errors out of n has the one-sided tail probability
 ///   P = P(K ≥ k), K ~ Binomial(n, p₀) — computed as a Poisson tail with λ = n·p₀ (exact enough
 ///   for p₀ ≪ 1, and conservative above), with its surprise −ln P turned into a score in [0, 1)
@@ -43,6 +44,9 @@ public struct ErrorRatioDetector: Sendable, Codable {
         public var minimumIncrease = 0.005
         /// Normal pooled windows that close an incident. ≥ 1.
         public var quietWindowsToClose = 3
+        /// The baseline ratio before any data, weighted as `baselineRequests` requests; nil for
+        /// one error in `baselineRequests` (errors are rare until shown otherwise). In [0, 1).
+        public var priorRatio: Double?
 
         public init() {}
 
@@ -57,6 +61,7 @@ public struct ErrorRatioDetector: Sendable, Codable {
             try check(warmupRequests >= 0, "warmupRequests", "must be ≥ 0")
             try check(minimumIncrease >= 0 && minimumIncrease < 1, "minimumIncrease", "must be in [0, 1)")
             try check(quietWindowsToClose >= 1, "quietWindowsToClose", "must be ≥ 1")
+            try check(priorRatio.map { $0 >= 0 && $0 < 1 } ?? true, "priorRatio", "must be in [0, 1)")
         }
     }
 
@@ -91,7 +96,7 @@ public struct ErrorRatioDetector: Sendable, Codable {
         try configuration.validate()
         self.series = series
         self.configuration = configuration
-        baselineErrors = 1
+        baselineErrors = configuration.priorRatio.map { $0 * configuration.baselineRequests } ?? 1
         baselineRequestsSeen = configuration.baselineRequests
         tracker = AnomalyTracker(quietPointsToClose: configuration.quietWindowsToClose)
     }
