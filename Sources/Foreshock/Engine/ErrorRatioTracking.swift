@@ -22,9 +22,9 @@ struct ErrorRatioTracking {
 
     /// Feeds the closed windows' operation records; returns the incident events.
     mutating func absorb(_ windows: [WindowMetrics]) -> [AnomalyEvent] {
-        var totals: [Group: (errors: Int, spans: Int, exemplars: [String])] = [:]
+        var totals: [OperationWindow: (errors: Int, spans: Int, exemplars: [String])] = [:]
         for record in windows where record.kind == .operation && !record.isOverflow {
-            let group = Group(window: record.windowStart, labels: record.labels.filter { $0.name != "status" })
+            let group = OperationWindow(record)
             var total = totals[group] ?? (0, 0, [])
             total.errors += record.errors
             total.spans += record.count
@@ -32,12 +32,10 @@ struct ErrorRatioTracking {
             totals[group] = total
         }
         var events: [AnomalyEvent] = []
-        for (group, total) in totals.sorted(by: { ($0.key.window, $0.key.labels.description) < ($1.key.window, $1.key.labels.description) }) {
+        for (group, total) in totals.sorted(by: { $0.key < $1.key }) {
             if detectors[group.labels] == nil {
                 guard detectors.count < maxSeries else { continue }
-                let series = SeriesRef(name: "span.error_ratio",
-                                       labels: Dictionary(group.labels.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a }))
-                guard let detector = try? ErrorRatioDetector(series: series, configuration: configuration) else { continue }
+                guard let detector = try? ErrorRatioDetector(series: group.series(named: "span.error_ratio"), configuration: configuration) else { continue }
                 detectors[group.labels] = detector
             }
             guard let event = detectors[group.labels]?.update(timestamp: group.window, errors: total.errors, requests: total.spans) else {
@@ -46,10 +44,5 @@ struct ErrorRatioTracking {
             events.append(event.withEvidence(traceIDs: total.exemplars))
         }
         return events
-    }
-
-    private struct Group: Hashable {
-        var window: Int64
-        var labels: [MetricLabel]
     }
 }

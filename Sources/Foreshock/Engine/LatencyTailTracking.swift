@@ -46,10 +46,11 @@ struct LatencyTailTracking {
 
     /// Feeds the closed windows' operation records; returns the incident events.
     mutating func absorb(_ windows: [WindowMetrics]) -> [AnomalyEvent] {
-        var totals: [Group: (sketch: DDSketch, slowest: [Exemplar])] = [:]
+        guard configuration.enabled else { return [] }
+        var totals: [OperationWindow: (sketch: DDSketch, slowest: [Exemplar])] = [:]
         for record in windows where record.kind == .operation && !record.isOverflow {
             guard let duration = record.duration else { continue }
-            let group = Group(window: record.windowStart, labels: record.labels.filter { $0.name != "status" })
+            let group = OperationWindow(record)
             if var total = totals[group] {
                 // One aggregator made every sketch (same mapping): merging cannot fail.
                 try? total.sketch.merge(duration)
@@ -60,11 +61,10 @@ struct LatencyTailTracking {
             }
         }
         var events: [AnomalyEvent] = []
-        for (group, total) in totals.sorted(by: { ($0.key.window, $0.key.labels.description) < ($1.key.window, $1.key.labels.description) }) {
+        for (group, total) in totals.sorted(by: { $0.key < $1.key }) {
             if operations[group.labels] == nil {
-                guard configuration.enabled, operations.count < configuration.maxOperations else { continue }
-                let series = SeriesRef(name: "span.latency_tail",
-                                       labels: Dictionary(group.labels.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a }))
+                guard operations.count < configuration.maxOperations else { continue }
+                let series = group.series(named: "span.latency_tail")
                 var detectorConfiguration = configuration.detector
                 detectorConfiguration.priorRatio = detectorConfiguration.priorRatio ?? 1 - configuration.quantile
                 guard let detector = try? ErrorRatioDetector(series: series, configuration: detectorConfiguration) else { continue }
@@ -105,10 +105,5 @@ struct LatencyTailTracking {
             operation.windowsInEpoch = 0
         }
         return event
-    }
-
-    private struct Group: Hashable {
-        var window: Int64
-        var labels: [MetricLabel]
     }
 }
