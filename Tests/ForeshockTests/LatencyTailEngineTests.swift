@@ -2,29 +2,13 @@ import Foreshock
 import ForeshockDetection
 import ForeshockSimulation
 import ForeshockTelemetry
-import Synchronization
 import Testing
 
 @Suite struct LatencyTailEngineTests {
-    /// Runs `scenario` through an engine in 10-second batches; returns the `opened` incidents
-    /// on `span.latency_tail`.
+    /// The `opened` incidents on `span.latency_tail` when `scenario` runs through an engine.
     private static func latencyTailIncidents(_ scenario: SimulationScenario,
                                              configuration: EngineConfiguration = EngineConfiguration()) async throws -> [Anomaly] {
-        let engine = try Engine(configuration: configuration)
-        let events = Mutex<[AnomalyEvent]>([])
-        engine.onAnomaly { event in events.withLock { $0.append(event) } }
-        var generator = SpanStreamGenerator(scenario: scenario)
-        var batch: [Span] = []
-        while let spans = generator.nextSecond() {
-            batch += spans
-            guard generator.second % 10 == 0 else { continue }
-            engine.ingest(spans: SpanBatch(spans: batch))
-            batch.removeAll(keepingCapacity: true)
-        }
-        try await engine.shutdown()
-        return events.withLock { $0 }.compactMap { event -> Anomaly? in
-            if case let .opened(a) = event, a.series.name == "span.latency_tail" { a } else { nil }
-        }
+        ScenarioEngineRun.opened(try await ScenarioEngineRun.events(scenario, configuration: configuration).events, on: "span.latency_tail")
     }
 
     /// Payment's charges twice as slow for 15 minutes after two normal hours, on a quiet morning.

@@ -15,21 +15,7 @@ import Testing
     static func run(_ scenario: SimulationScenario) async throws -> (engine: Engine, events: [AnomalyEvent]) {
         var configuration = EngineConfiguration()
         configuration.spans.invariants = [InvariantRuleConfiguration(name: "order-total", rule: rule)]
-        let engine = try Engine(configuration: configuration)
-        let events = Mutex<[AnomalyEvent]>([])
-        engine.onAnomaly { event in events.withLock { $0.append(event) } }
-        var generator = SpanStreamGenerator(scenario: scenario)
-        var batch: [Span] = []
-        while let spans = generator.nextSecond() {
-            batch += spans
-            guard generator.second % 5 == 0 else { continue }
-            while engine.queueDepth > configuration.queueCapacity / 2 { try await Task.sleep(for: .milliseconds(2)) }
-            let result = engine.ingest(spans: SpanBatch(spans: batch))
-            #expect(result.shedPoints == 0)
-            batch.removeAll(keepingCapacity: true)
-        }
-        try await engine.shutdown()
-        return (engine, events.withLock { $0 })
+        return try await ScenarioEngineRun.events(scenario, configuration: configuration, batchSeconds: 5)
     }
 
     @Test func aSilentInvariantRegressionIsRaisedWithinMinutesAndAttributed() async throws {
@@ -100,28 +86,15 @@ import Testing
     /// minute): the engine's count-aware error ratio raises it on `span.error_ratio` within
     /// minutes, with error exemplars, and raises nothing in the two hours before.
     @Test func aSparseOperationsErrorSpikeIsRaisedOnItsErrorRatio() async throws {
-        let engine = try Engine(configuration: EngineConfiguration())
-        let events = Mutex<[AnomalyEvent]>([])
-        engine.onAnomaly { event in events.withLock { $0.append(event) } }
         let scenario = SimulationScenario(
             name: "payment-errors", summary: "payment fails 20 % for 15 min", seed: 31,
             startUnixSeconds: SimulationScenario.monday + 8 * 3_600, durationMinutes: 150,
             incidents: [SimulatedIncident(kind: .errorSpike, service: "payment", operation: "Charge",
                                           startMinute: 120, endMinute: 135, magnitude: 0.2)],
             watches: [])
-        var generator = SpanStreamGenerator(scenario: scenario)
-        var batch: [Span] = []
-        while let spans = generator.nextSecond() {
-            batch += spans
-            guard generator.second % 10 == 0 else { continue }
-            engine.ingest(spans: SpanBatch(spans: batch))
-            batch.removeAll(keepingCapacity: true)
-        }
-        try await engine.shutdown()
+        let events = try await ScenarioEngineRun.events(scenario).events
         let start = (scenario.startUnixSeconds + 120 * 60) * 1000
-        let ratioIncidents = events.withLock { $0 }.compactMap { event -> Anomaly? in
-            if case let .opened(a) = event, a.series.name == "span.error_ratio" { a } else { nil }
-        }
+        let ratioIncidents = ScenarioEngineRun.opened(events, on: "span.error_ratio")
         #expect(!ratioIncidents.contains { $0.time < start }, "no error-ratio alarm before the spike: \(ratioIncidents.map(\.series))")
         let raised = try #require(ratioIncidents.first { $0.series.labels["service"] == "payment" && $0.series.labels["operation"] == "Charge" })
         #expect(raised.time - start <= 10 * 60_000, "raised \(Double(raised.time - start) / 60_000) min after the spike began")
