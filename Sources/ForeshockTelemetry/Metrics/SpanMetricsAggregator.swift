@@ -320,26 +320,30 @@ public final class SpanMetricsAggregator {
         var outputTokens: Int64 = 0
         let positions = invariantKeyPositions
         for index in positions.indices { positions[index] = -1 }
-        for (position, attribute) in span.pointee.attributes.enumerated() {
-            let roles = classifier.role(of: attribute.key)
-            if roles <= 0 { continue }
-            let invariantKey = roles >> 16 - 1
-            if invariantKey >= 0 && positions[invariantKey] < 0 { positions[invariantKey] = Int32(position) }
-            let role = roles & 0xFFFF - 1
-            if role < 0 { continue }
-            if role < dimensionCount {
-                if let text = attribute.value.labelText {
-                    dimensionHashes[role] = Self.dimensionHash(text)
-                    dimensionScratch[role] = text
+        // Attributes are read in place (iterating the array would copy each one: a retain and
+        // a release of its key and value).
+        span.pointee.attributes.withUnsafeBufferPointer { attributes in
+            for position in attributes.indices {
+                let roles = classifier.role(of: attributes[position].key)
+                if roles <= 0 { continue }
+                let invariantKey = roles >> 16 - 1
+                if invariantKey >= 0 && positions[invariantKey] < 0 { positions[invariantKey] = Int32(position) }
+                let role = roles & 0xFFFF - 1
+                if role < 0 { continue }
+                if role < dimensionCount {
+                    if let text = attributes[position].value.labelText {
+                        dimensionHashes[role] = Self.dimensionHash(text)
+                        dimensionScratch[role] = text
+                    }
+                    continue
                 }
-                continue
-            }
-            switch role - dimensionCount {
-            case KeyClassifier.httpStatus: httpStatus = attribute.value.intValue ?? 0
-            case KeyClassifier.grpcStatus: grpcStatus = attribute.value.intValue ?? 0
-            case KeyClassifier.inputTokens: inputTokens = attribute.value.intValue ?? 0
-            case KeyClassifier.outputTokens: outputTokens = attribute.value.intValue ?? 0
-            default: break
+                switch role - dimensionCount {
+                case KeyClassifier.httpStatus: httpStatus = attributes[position].value.intValue ?? 0
+                case KeyClassifier.grpcStatus: grpcStatus = attributes[position].value.intValue ?? 0
+                case KeyClassifier.inputTokens: inputTokens = attributes[position].value.intValue ?? 0
+                case KeyClassifier.outputTokens: outputTokens = attributes[position].value.intValue ?? 0
+                default: break
+                }
             }
         }
         let isError = Span.isEffectiveError(status: span.pointee.status, httpStatus: httpStatus, grpcStatus: grpcStatus)
@@ -677,20 +681,21 @@ public final class SpanMetricsAggregator {
         let tag = Self.tag(hash)
         let callee = OrphanChildren.Callee(service: child.pointee.resource.serviceName, operation: child.pointee.name)
         if orphanTags[key] == tag, var entry = orphans[key], entry.parentID == child.pointee.parentSpanID, entry.traceID == child.pointee.traceID, !expired(entry.windowStart) {
-            entry.childNanos &+= child.pointee.durationNanos
-            entry.earliestStart = min(entry.earliestStart, child.pointee.startNanos)
-            entry.latestEnd = max(entry.latestEnd, child.pointee.endNanos)
-            entry.count += 1
-            if entry.callees.count < OrphanChildren.maxCallees, !entry.callees.contains(callee) { entry.callees.append(callee) }
-            entry.windowStart = max(entry.windowStart, windowStart)
+            entry.absorb(child, windowStart: windowStart, callee: callee)
             orphans[key] = entry
             return
         }
-        if orphanTags[key] != 0, let lost = orphans[key] { statistics.unmatchedChildren += lost.count }
+        if orphanTags[key] != 0, let lost = orphans[key]?.count { statistics.unmatchedChildren += lost }
         orphanTags[key] = tag
-        orphans[key] = OrphanChildren(traceID: child.pointee.traceID, parentID: child.pointee.parentSpanID, windowStart: windowStart,
-                                      childNanos: child.pointee.durationNanos, earliestStart: child.pointee.startNanos,
-                                      latestEnd: child.pointee.endNanos, count: 1, callees: [callee])
+        // An occupied slot is overwritten in place, keeping its callee array's storage: one
+        // allocation and free fewer per orphan (most children arrive before their parent).
+        if orphans[key] == nil {
+            orphans[key] = OrphanChildren(traceID: child.pointee.traceID, parentID: child.pointee.parentSpanID, windowStart: windowStart,
+                                          childNanos: child.pointee.durationNanos, earliestStart: child.pointee.startNanos,
+                                          latestEnd: child.pointee.endNanos, count: 1, callees: [callee])
+        } else {
+            orphans[key]?.restart(child, windowStart: windowStart, callee: callee)
+        }
     }
 
     private func adoptOrphans(_ i: Int, _ parent: UnsafePointer<Span>, _ spans: UnsafeBufferPointer<Span>) {
@@ -1044,6 +1049,29 @@ struct OrphanChildren {
     }
 
     static let maxCallees = 4
+
+    /// Adds one more child of the same parent.
+    mutating func absorb(_ child: UnsafePointer<Span>, windowStart: Int64, callee: Callee) {
+        childNanos &+= child.pointee.durationNanos
+        earliestStart = min(earliestStart, child.pointee.startNanos)
+        latestEnd = max(latestEnd, child.pointee.endNanos)
+        count += 1
+        if callees.count < Self.maxCallees, !callees.contains(callee) { callees.append(callee) }
+        self.windowStart = max(self.windowStart, windowStart)
+    }
+
+    /// Becomes the entry of `child` alone, reusing the callee array's storage.
+    mutating func restart(_ child: UnsafePointer<Span>, windowStart: Int64, callee: Callee) {
+        traceID = child.pointee.traceID
+        parentID = child.pointee.parentSpanID
+        self.windowStart = windowStart
+        childNanos = child.pointee.durationNanos
+        earliestStart = child.pointee.startNanos
+        latestEnd = child.pointee.endNanos
+        count = 1
+        callees.removeAll(keepingCapacity: true)
+        callees.append(callee)
+    }
 
     var traceID: TraceID
     var parentID: SpanID
