@@ -225,7 +225,7 @@ public final class SpanInvariantAggregator {
             counters.lateSpans += 1
             return nil
         }
-        guard let window = windowIndex(start) else {
+        guard let window = windows.openWindow(startingAt: start, last: &lastWindow, limit: configuration.maxOpenWindows) else {
             counters.spansBeyondOpenWindows += 1
             return nil
         }
@@ -238,21 +238,6 @@ public final class SpanInvariantAggregator {
         let series = windows[window].intern(seriesKey(span), hash: hash, limit: seriesLimit, rules: rules.count)
         if windows[window].keys[Int(series)] == nil { counters.overflowSpans += 1 }
         return (window, series)
-    }
-
-    /// The index of the open window starting at `start`, opened if needed; nil when that would
-    /// exceed `maxOpenWindows`.
-    @inline(__always)
-    private func windowIndex(_ start: Int64) -> Int? {
-        if lastWindow >= 0, lastWindow < windows.count, windows[lastWindow].start == start { return lastWindow }
-        if let found = windows.firstIndex(where: { $0.start == start }) {
-            lastWindow = found
-            return found
-        }
-        guard windows.count < configuration.maxOpenWindows else { return nil }
-        windows.append(Window(start: start))
-        lastWindow = windows.count - 1
-        return lastWindow
     }
 
     /// A dimension's value on a span as its label reads, as ``SpanMetricsAggregator`` resolves
@@ -372,7 +357,7 @@ public final class SpanInvariantAggregator {
 
     /// One open window: its series (interned once per span) and, per series, one
     /// ``RuleCounts`` for each rule.
-    private struct Window {
+    private struct Window: OpenWindow {
         let start: Int64
         /// Series by id; nil is the overflow series.
         var keys: [SeriesKey?] = []

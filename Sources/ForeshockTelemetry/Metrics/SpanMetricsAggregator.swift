@@ -257,21 +257,6 @@ public final class SpanMetricsAggregator {
         return (ms < 0 && q * windowLength != ms ? q - 1 : q) * windowLength
     }
 
-    /// The slot of the window starting at `start`, opened if needed; nil when it would exceed
-    /// the open-window limit.
-    @inline(__always)
-    private func windowSlot(_ start: Int64) -> Int? {
-        if lastSlot >= 0, lastSlot < windows.count, windows[lastSlot].start == start { return lastSlot }
-        for i in windows.indices where windows[i].start == start {
-            lastSlot = i
-            return i
-        }
-        guard windows.count < configuration.maxOpenWindows else { return nil }
-        windows.append(WindowState(start: start))
-        lastSlot = windows.count - 1
-        return lastSlot
-    }
-
     /// The service hash of `resource` (usually the last resource seen).
     @inline(__always)
     private func lastServiceHash(_ resource: SpanResource) -> UInt64 {
@@ -304,7 +289,7 @@ public final class SpanMetricsAggregator {
             statistics.lateSpans += 1
             return
         }
-        guard let slot = windowSlot(start) else {
+        guard let slot = windows.openWindow(startingAt: start, last: &lastSlot, limit: configuration.maxOpenWindows) else {
             statistics.spansBeyondOpenWindows += 1
             return
         }
@@ -1003,7 +988,7 @@ struct UtilizationKey: Hashable {
     var attribute: String
 }
 
-struct WindowState {
+struct WindowState: OpenWindow {
     var start: Int64
     var accumulators: [SeriesAccumulator] = []
     var bySeries: [Int32: Int32] = [:]
