@@ -3,8 +3,8 @@
 ///
 /// ## Series
 /// One series per (rule, service, operation, configured dimension values), labels `rule`,
-/// `service`, `operation` and the dimensions present (span attribute first, then resource
-/// attribute), in records of kind ``WindowMetrics/Kind/invariant``: ``WindowMetrics/count`` =
+/// `service`, `operation` and the dimensions present (resolved as ``SpanMetricsAggregator``
+/// does: the span's attribute, else the resource's; empty values are absent), in records of kind ``WindowMetrics/Kind/invariant``: ``WindowMetrics/count`` =
 /// evaluations (the rule's premise held and its conclusion could be evaluated),
 /// ``WindowMetrics/errors`` = violations. Spans whose premise is false are not counted anywhere
 /// (they are most spans); spans whose data made the rule not applicable (a missing attribute,
@@ -27,8 +27,15 @@
 /// at most `maxOpenWindows` open windows; late spans are dropped and counted. Windows close as
 /// in ``SpanMetricsAggregator``. Not thread-safe.
 ///
-/// - Complexity: O(rules) per span for rules whose premise is false (≈ 10 ns each); building
-///   a series key costs O(dimensions) only for spans a rule applies to.
+/// ## In the metrics pass
+/// ``SpanMetricsAggregator/ingest(_:checking:)`` checks the rules on each span right after
+/// counting it, handing over the span's series identity and the positions of the attributes
+/// the rules read; ``ingest(_:)`` finds both itself. The results are the same.
+///
+/// - Complexity: per span, the rules without a `span.name` premise, plus one hash of the span
+///   name and the rules scoped to it (the others are skipped unevaluated); the span's series is
+///   found once (one hash lookup) when some rule gives a verdict, and a series key is built
+///   only for a new series.
 public final class SpanInvariantAggregator {
     public let rules: [InvariantRule]
     public let configuration: SpanMetricsConfiguration
