@@ -92,6 +92,54 @@ struct CodecTests {
         }
     }
 
+    @Test(arguments: [1, 2, 4])
+    func smallIntegerPackingRoundTripsDenseSparseAndRaggedColumns(_ bits: Int) {
+        var rng = SplitMix64(seed: UInt64(bits))
+        for n in [0, 1, 7, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 1000] {
+            for density in [0.0, 0.01, 0.5, 1.0] {
+                let values: [UInt8] = (0..<n).map { _ in
+                    Double(rng.next() >> 11) / 9_007_199_254_740_992.0 < density ? UInt8(1 + rng.next() % UInt64((1 << bits) - 1)) : 0
+                }
+                let packed = values.withUnsafeBufferPointer { SmallIntegerPacking.pack($0, bits: bits) }
+                #expect(packed.count == SmallIntegerPacking.byteCount(n, bits: bits))
+                var unpacked = [UInt8](repeating: 0, count: n)
+                var visits = [Int](repeating: 0, count: n)
+                packed.withUnsafeBytes { raw in
+                    SmallIntegerPacking.forEachValue(skippingZeroChunks: raw, count: n, bits: bits) { i, value in
+                        unpacked[i] = UInt8(value)
+                        visits[i] += 1
+                    }
+                }
+                #expect(unpacked == values, "bits \(bits) n \(n) density \(density)")
+                #expect(visits.allSatisfy { $0 <= 1 }, "a value was visited twice")
+                #expect(zip(values, visits).allSatisfy { $0 == 0 || $1 == 1 }, "a nonzero value was skipped")
+            }
+        }
+    }
+
+    @Test func decimalMantissasAtTheExactConversionLimitRoundTrip() throws {
+        // The vector conversion is exact below 2^51 in magnitude; mantissas at and past that
+        // limit (frame-of-reference and delta layouts) must take the scalar path, bit-exactly.
+        let encoder = try BlockEncoder()
+        let decoder = try BlockDecoder()
+        let limit = Double(1 << 51)
+        let families: [[Double]] = [
+            (0..<40).map { limit - 20 + Double($0) },             // crosses +2^51
+            (0..<40).map { -limit - 20 + Double($0) },            // crosses -2^51
+            (0..<40).map { limit * 2 + Double($0 * 2) },          // beyond, even integers
+            (0..<40).map { Double($0 % 2 == 0 ? 1 << 52 : -(1 << 52)) + Double($0) },
+            (0..<40).map { Double(1 << 62) + Double($0) * 4096 },  // rounded conversions
+        ]
+        for (index, values) in families.enumerated() {
+            for codec in [DirectValueCodec.decimalExponent0, .decimalChosenExponent] {
+                let bytes = try codec.encode(values, encoder: encoder)
+                let (decoded, remaining) = try codec.decode(bytes, count: values.count, decoder: decoder)
+                #expect(remaining == 0)
+                #expect(firstBitMismatch(decoded, values) == nil, "family \(index) \(codec)")
+            }
+        }
+    }
+
     @Test func xorCodecRoundTripsAdversarialXORWindows() throws {
         let encoder = try BlockEncoder()
         let decoder = try BlockDecoder()

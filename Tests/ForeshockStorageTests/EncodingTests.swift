@@ -113,6 +113,39 @@ struct EncodingTests {
         #expect(decode([], count: 0) == "none")
     }
 
+    @Test func bulkVarintsDecodeRunsOfOneByteValuesBetweenLongerOnes() throws {
+        // Runs of values below 128 take the eight-at-a-time path; every run length around the
+        // chunk size, at every alignment against multi-byte neighbours.
+        var rng = SplitMix64(seed: 3)
+        for trial in 0..<200 {
+            var values: [UInt64] = []
+            while values.count < 60 {
+                let run = Int(rng.next() % 20)
+                values += (0..<run).map { _ in rng.next() % 128 }
+                values.append(128 + rng.next() >> (rng.next() % 57))
+            }
+            values = Array(values.prefix(Int(rng.next() % 60) + 1))
+            var bytes: [UInt8] = []
+            values.withUnsafeBufferPointer { appendVarints($0, to: &bytes) }
+            var out = [UInt64](repeating: 0xDEAD, count: values.count)
+            try bytes.withUnsafeBytes { (raw) throws in
+                try out.withUnsafeMutableBufferPointer { o in try decodeVarints(raw, into: o, "v", offset: 0) }
+            }
+            #expect(out == values, "trial \(trial)")
+        }
+        func decode(_ b: [UInt8], count: Int) -> String {
+            thrownKind {
+                var o = [UInt64](repeating: 0, count: count)
+                try b.withUnsafeBytes { raw in try o.withUnsafeMutableBufferPointer { try decodeVarints(raw, into: $0, "v", offset: 0) } }
+            }
+        }
+        let small = [UInt8](repeating: 5, count: 16)
+        #expect(decode(small, count: 16) == "none")
+        #expect(decode(small, count: 8) == "corrupt")   // eight bytes after the last varint
+        #expect(decode(small, count: 17) == "truncated")
+        #expect(decode(Array(small.prefix(7)) + [0x80], count: 8) == "truncated")  // a run cut by a continuation byte
+    }
+
     // MARK: Zigzag
 
     @Test func zigzagMapsSmallMagnitudesToSmallCodes() {

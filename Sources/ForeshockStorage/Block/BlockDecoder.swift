@@ -165,7 +165,7 @@ public final class BlockDecoder {
             timestamps.append(contentsOf: repeatElement(0, count: summary.count))
             values.append(contentsOf: repeatElement(0, count: summary.count))
             do {
-                try timestamps.withUnsafeMutableBufferPointer { (t) throws in
+                _ = try timestamps.withUnsafeMutableBufferPointer { (t) throws in
                     try values.withUnsafeMutableBufferPointer { (v) throws in
                         try decode(raw, baseOffset: baseOffset, verifyChecksum: verifyChecksum,
                                    timestamps: UnsafeMutableBufferPointer(rebasing: t[start...]),

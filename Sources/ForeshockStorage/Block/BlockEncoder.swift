@@ -7,16 +7,25 @@
 /// Holds a zstd context and scratch buffers that are reused across calls: not thread-safe,
 /// use one encoder per thread or task.
 public final class BlockEncoder {
+    /// Compresses the streams that are stored.
     let compressor: ZstdCompressor
+    /// Compresses the prefixes on which candidate layouts are compared (the same context
+    /// when the effort uses one level for both).
+    let trialCompressor: ZstdCompressor
     let effort: EncodingEffort
     var planeScratch: [UInt8] = []
 
     /// - Parameters:
     ///   - effort: the encode-speed / size trade-off (default ``EncodingEffort/fast``).
-    ///   - zstdLevel: overrides the effort's zstd level for the column streams.
+    ///   - zstdLevel: overrides the effort's zstd levels, for the column streams and the trials.
     public init(effort: EncodingEffort = .fast, zstdLevel: Int32? = nil) throws {
         self.effort = effort
-        do { compressor = try ZstdCompressor(level: zstdLevel ?? effort.zstdLevel) } catch { throw StorageError.zstd(error) }
+        let level = zstdLevel ?? effort.zstdLevel
+        let trialLevel = zstdLevel ?? effort.trialZstdLevel
+        do {
+            compressor = try ZstdCompressor(level: level)
+            trialCompressor = trialLevel == level ? compressor : try ZstdCompressor(level: trialLevel)
+        } catch { throw StorageError.zstd(error) }
     }
 
     /// Encodes `timestamps` and `values` (same length, 1...``BlockFormat/maxPoints``).

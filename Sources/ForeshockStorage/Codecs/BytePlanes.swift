@@ -48,7 +48,7 @@ enum BytePlanes {
     static func write(_ words: UnsafeBufferPointer<UInt64>, to writer: inout ByteWriter, encoder: BlockEncoder) throws {
         let trialLength = encoder.effort.trialLength
         let trial = words.count > 2 * trialLength ? UnsafeBufferPointer(rebasing: words[0..<trialLength]) : words
-        let split = try plan(trial, candidates: encoder.effort.splitCandidates, compressor: encoder.compressor,
+        let split = try plan(trial, candidates: encoder.effort.splitCandidates, compressor: encoder.trialCompressor,
                              scratch: &encoder.planeScratch).split
         try write(words, split: split, to: &writer, compressor: encoder.compressor, scratch: &encoder.planeScratch)
     }
@@ -81,8 +81,11 @@ enum BytePlanes {
     }
 
     /// Reads a bit width, a split and the planes into `words` (which it overwrites).
+    /// - Returns: a bound `b` ≤ 64 with every decoded word below 2^b. It is the width the
+    ///   planes can hold, which is the stored bit width unless the bytes are corrupt.
+    @discardableResult
     static func read(_ reader: inout ByteReader, into words: UnsafeMutableBufferPointer<UInt64>,
-                     _ what: String, scratch: ScratchBuffer, decompressor: ZstdDecompressor) throws {
+                     _ what: String, scratch: ScratchBuffer, decompressor: ZstdDecompressor) throws -> Int {
         let widthOffset = reader.absolutePosition
         let width = Int(try reader.readByte("\(what) bit width"))
         let split = Int(try reader.readByte("\(what) split"))
@@ -95,6 +98,13 @@ enum BytePlanes {
         try readGroup(&reader, shift: 0, bits: split, into: words, assignFirst: split >= 5, what, scratch: scratch, decompressor: decompressor)
         try readGroup(&reader, shift: split, bits: width - split, into: words, assignFirst: split == 0 && width >= 5, what,
                       scratch: scratch, decompressor: decompressor)
+        // Planes are whole bytes or 1/2/4-bit slots, so each group can hold a few more bits
+        // than it was given.
+        func end(shift: Int, bits: Int) -> Int {
+            let (bytePlanes, packedBits) = layout(bits: bits)
+            return shift + bytePlanes * 8 + packedBits
+        }
+        return min(64, max(end(shift: 0, bits: split), end(shift: split, bits: width - split)))
     }
 
     /// Writes the planes of `(word >> shift) & (2^bits − 1)`.
@@ -134,8 +144,8 @@ enum BytePlanes {
             let bytes = try ColumnStream.read(&reader, "\(what) packed bits \(shift + bytePlanes * 8)", expectedLength: length,
                                               limit: length, scratch: scratch, decompressor: decompressor)
             let planeShift = UInt64(shift + bytePlanes * 8)
-            SmallIntegerPacking.forEachNonZero(bytes, count: n, bits: packedBits) { i, code in
-                words[i] |= UInt64(code) &<< planeShift
+            SmallIntegerPacking.forEachValue(skippingZeroChunks: bytes, count: n, bits: packedBits) { i, code in
+                words[i] |= code &<< planeShift
             }
         }
     }
@@ -268,43 +278,44 @@ enum SmallIntegerPacking {
         return out
     }
 
-    /// Calls `body(i, value)` for each nonzero value among the `n` packed ones (bytes must hold
-    /// enough); all-zero bytes are skipped whole, which makes sparse columns cheap.
+    /// Calls `body(i, value)` for the `n` packed values (`bytes` must hold
+    /// ``byteCount(_:bits:)`` bytes), except that 8-byte chunks of zeros are skipped whole:
+    /// sparse columns (corrections, top bits) cost one load per chunk, and dense ones unpack
+    /// without a branch per value. `body` therefore also sees zeros, and must treat 0 as "no
+    /// change" (its callers OR or add the value).
+    /// - Complexity: O(n).
     @inline(__always)
-    static func forEachNonZero(_ bytes: UnsafeRawBufferPointer, count n: Int, bits: Int, _ body: (Int, UInt8) -> Void) {
-        let perByte = 8 / bits
-        let mask = UInt8((1 << bits) - 1)
-        let fullBytes = n / perByte
-        var k = 0
-        // Eight zero bytes at a time first: most correction and top-bit columns are sparse.
-        while k + 8 <= fullBytes {
-            if bytes.loadUnaligned(fromByteOffset: k, as: UInt64.self) == 0 {
-                k += 8
-                continue
-            }
-            for j in k..<(k + 8) { unpack(bytes[j], at: j * perByte, perByte: perByte, bits: bits, mask: mask, body) }
-            k += 8
-        }
-        while k < fullBytes {
-            unpack(bytes[k], at: k * perByte, perByte: perByte, bits: bits, mask: mask, body)
-            k += 1
-        }
-        var i = fullBytes * perByte
-        while i < n {
-            let code = (bytes[i / perByte] >> UInt8((i % perByte) * bits)) & mask
-            if code != 0 { body(i, code) }
-            i += 1
+    static func forEachValue(skippingZeroChunks bytes: UnsafeRawBufferPointer, count n: Int, bits: Int,
+                             _ body: (Int, UInt64) -> Void) {
+        // One specialisation per width, so each chunk's loop has a constant trip count.
+        switch bits {
+        case 1: unpack(bytes, count: n, bits: 1, body)
+        case 2: unpack(bytes, count: n, bits: 2, body)
+        default: unpack(bytes, count: n, bits: 4, body)
         }
     }
 
     @inline(__always)
-    private static func unpack(_ byte: UInt8, at first: Int, perByte: Int, bits: Int, mask: UInt8, _ body: (Int, UInt8) -> Void) {
-        guard byte != 0 else { return }
-        var b = byte
-        for j in 0..<perByte {
-            let code = b & mask
-            if code != 0 { body(first + j, code) }
-            b >>= UInt8(bits)
+    private static func unpack(_ bytes: UnsafeRawBufferPointer, count n: Int, bits: Int, _ body: (Int, UInt64) -> Void) {
+        let perChunk = 64 / bits
+        let mask: UInt64 = (1 &<< UInt64(bits)) &- 1
+        var i = 0
+        var offset = 0
+        // A little-endian 8-byte load puts value i + j of the chunk at bit j · bits.
+        while i + perChunk <= n {
+            var chunk = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+            if chunk != 0 {
+                for j in 0..<perChunk {
+                    body(i + j, chunk & mask)
+                    chunk &>>= UInt64(bits)
+                }
+            }
+            i += perChunk
+            offset += 8
+        }
+        while i < n {
+            body(i, (UInt64(bytes[i * bits / 8]) &>> UInt64(i * bits % 8)) & mask)
+            i += 1
         }
     }
 }

@@ -13,7 +13,7 @@ enum ByteStreamSplitCodec {
 
     static func decode(_ reader: inout ByteReader, into output: UnsafeMutableBufferPointer<Double>,
                        decoder: BlockDecoder) throws {
-        try output.withMemoryRebound(to: UInt64.self) { (words) throws in
+        _ = try output.withMemoryRebound(to: UInt64.self) { (words) throws in
             try BytePlanes.read(&reader, into: words, "byte-split", scratch: decoder.streamScratch,
                                 decompressor: decoder.decompressor)
         }

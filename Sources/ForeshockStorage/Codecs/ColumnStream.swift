@@ -34,28 +34,28 @@ enum ColumnStream {
     ///
     /// - Returns: the decoded bytes, borrowed from the reader's buffer or from `scratch`; valid
     ///   until `scratch` is next reserved.
-    static func read(_ reader: inout ByteReader, _ what: String, expectedLength: Int? = nil, limit: Int,
+    static func read(_ reader: inout ByteReader, _ what: @autoclosure () -> String, expectedLength: Int? = nil, limit: Int,
                      scratch: ScratchBuffer, decompressor: ZstdDecompressor) throws -> UnsafeRawBufferPointer {
         let kindOffset = reader.absolutePosition
-        let kind = try reader.readByte("\(what) stream kind")
+        let kind = try reader.readByte("\(what()) stream kind")
         let lengthOffset = reader.absolutePosition
-        let length = try reader.readCount("\(what) stream length", limit: limit)
+        let length = try reader.readCount("\(what()) stream length", limit: limit)
         if let expectedLength, length != expectedLength {
-            throw StorageError.corrupt(what: "\(what) stream length \(length), expected \(expectedLength)", offset: lengthOffset)
+            throw StorageError.corrupt(what: "\(what()) stream length \(length), expected \(expectedLength)", offset: lengthOffset)
         }
         switch kind {
         case raw:
-            return try reader.readBytes(length, "\(what) stream bytes")
+            return try reader.readBytes(length, "\(what()) stream bytes")
         case zstd:
-            let stored = try reader.readCount("\(what) stored length", limit: reader.remaining)
-            let frame = try reader.readBytes(stored, "\(what) zstd frame")
+            let stored = try reader.readCount("\(what()) stored length", limit: reader.remaining)
+            let frame = try reader.readBytes(stored, "\(what()) zstd frame")
             let out = scratch.reserve(length)
             do { try decompressor.decompress(frame, into: out) } catch {
-                throw StorageError.corrupt(what: "\(what) zstd frame (\(error.message))", offset: kindOffset)
+                throw StorageError.corrupt(what: "\(what()) zstd frame (\(error.message))", offset: kindOffset)
             }
             return UnsafeRawBufferPointer(out)
         default:
-            throw StorageError.unknownCodec(what: "\(what) stream", id: Int(kind))
+            throw StorageError.unknownCodec(what: "\(what()) stream", id: Int(kind))
         }
     }
 }
@@ -79,10 +79,25 @@ enum ColumnStream {
 }
 
 /// Decodes exactly `output.count` LEB128 varints from `bytes`, which must hold nothing else.
+///
+/// Runs of eight one-byte varints (values below 128: most timestamp gap changes and payload
+/// lengths) are widened eight at a time; other varints take the byte-by-byte path.
+/// - Complexity: O(bytes.count).
 func decodeVarints(_ bytes: UnsafeRawBufferPointer, into output: UnsafeMutableBufferPointer<UInt64>, _ what: String, offset: Int) throws {
     var position = 0
     let n = bytes.count
-    for index in 0..<output.count {
+    let count = output.count
+    var index = 0
+    while index < count {
+        if index + 8 <= count, position + 8 <= n, let source = bytes.baseAddress,
+           let destination = UnsafeMutableRawPointer(output.baseAddress),
+           source.loadUnaligned(fromByteOffset: position, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+            let chunk = source.loadUnaligned(fromByteOffset: position, as: SIMD8<UInt8>.self)
+            destination.storeBytes(of: SIMD8<UInt64>(truncatingIfNeeded: chunk), toByteOffset: index * 8, as: SIMD8<UInt64>.self)
+            index += 8
+            position += 8
+            continue
+        }
         var result: UInt64 = 0
         var shift: UInt64 = 0
         while true {
@@ -95,6 +110,7 @@ func decodeVarints(_ bytes: UnsafeRawBufferPointer, into output: UnsafeMutableBu
             shift += 7
         }
         output[index] = result
+        index += 1
     }
     if position != n { throw StorageError.corrupt(what: "\(what): \(n - position) bytes after the last varint", offset: offset) }
 }

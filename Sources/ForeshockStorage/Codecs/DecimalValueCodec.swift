@@ -136,7 +136,7 @@ enum DecimalValueCodec {
             guard candidates.count > 1 || encoder.effort.splitCandidates > 0 else { break }
             let planned = try words.withUnsafeBufferPointer { w in
                 try BytePlanes.plan(UnsafeBufferPointer(rebasing: w[0..<trialLength]), candidates: max(1, encoder.effort.splitCandidates),
-                                    compressor: encoder.compressor, scratch: &encoder.planeScratch)
+                                    compressor: encoder.trialCompressor, scratch: &encoder.planeScratch)
             }
             let split = encoder.effort.splitCandidates > 0 ? planned.split : 0
             if planned.bytes < best.bytes { best = (transform, split, planned.bytes) }
@@ -161,54 +161,72 @@ enum DecimalValueCodec {
         guard transform <= 1 else { throw StorageError.unknownCodec(what: "decimal transform", id: Int(transform)) }
         let reference = zigzagDecode(try reader.readVarint("decimal reference"))
         let words = decoder.words(n)
-        try BytePlanes.read(&reader, into: words, "mantissa", scratch: decoder.streamScratch,
-                            decompressor: decoder.decompressor)
+        let bound = try BytePlanes.read(&reader, into: words, "mantissa", scratch: decoder.streamScratch,
+                                        decompressor: decoder.decompressor)
         let scale = powersOfTen[e]
-        // Undo the transform in place: words become the mantissas' bit patterns.
-        var low = Int64.max, high = Int64.min
         if transform == 0 {
+            // m = ref + w with 0 ≤ w < 2^bound, so the planes' width bounds every mantissa.
             let r = UInt64(bitPattern: reference)
             for i in 0..<n { words[i] = r &+ words[i] }
-            low = reference
-            high = reference &+ Int64(bitPattern: words.reduce(0) { max($0, $1 &- r) })
+            let exactlyConvertible = bound <= 52 && reference >= -(1 << 51) && reference <= (1 << 51) - (1 << Int64(bound))
+            divide(words, by: scale, into: output, exactlyConvertible: exactlyConvertible)
         } else {
+            // A serial prefix sum: convert each mantissa as it is produced, then divide.
             var m = reference
             for i in 0..<n {
                 m = m &+ zigzagDecode(words[i])
-                words[i] = UInt64(bitPattern: m)
-                low = min(low, m)
-                high = max(high, m)
+                output[i] = Double(m)
             }
+            divideInPlace(output, by: scale)
         }
-        divide(words, by: scale, into: output, exactlyConvertible: low >= -(1 << 51) && high < (1 << 51))
         try CorrectionColumn.apply(&reader, to: output, decoder: decoder)
     }
 
-    /// `output[i] = Double(Int64(bitPattern: mantissas[i])) / scale`, eight lanes at a time.
+    /// `output[i] = Double(Int64(bitPattern: mantissas[i])) / scale`.
     ///
     /// The default x86-64 target has no packed Int64→Double conversion (that is AVX-512DQ), so
     /// when every mantissa lies in [−2^51, 2^51) the conversion uses the exact bias trick:
     /// adding the bits of 1.5 · 2^52 to the integer gives the double `1.5 · 2^52 + m`, from which
-    /// 1.5 · 2^52 is subtracted; integer add and float subtract vectorise everywhere.
+    /// 1.5 · 2^52 is subtracted; integer add and float subtract vectorise everywhere. Otherwise
+    /// the conversion is scalar (correctly rounded, as the format requires).
     private static func divide(_ mantissas: UnsafeMutableBufferPointer<UInt64>, by scale: Double,
                                into output: UnsafeMutableBufferPointer<Double>, exactlyConvertible: Bool) {
         let n = output.count
-        guard let source = UnsafeRawPointer(mantissas.baseAddress),
-              let destination = UnsafeMutableRawPointer(output.baseAddress) else { return }
+        guard exactlyConvertible, let source = UnsafeRawPointer(mantissas.baseAddress),
+              let destination = UnsafeMutableRawPointer(output.baseAddress) else {
+            for i in 0..<n { output[i] = Double(Int64(bitPattern: mantissas[i])) }
+            divideInPlace(output, by: scale)
+            return
+        }
         let divisor = SIMD8<Double>(repeating: scale)
+        let biasBits = SIMD8<UInt64>(repeating: 0x4338_0000_0000_0000)
+        let bias = SIMD8<Double>(repeating: 6_755_399_441_055_744.0)
         var i = 0
-        if exactlyConvertible {
-            let biasBits = SIMD8<UInt64>(repeating: 0x4338_0000_0000_0000)
-            let bias = SIMD8<Double>(repeating: 6_755_399_441_055_744.0)
-            while i + 8 <= n {
-                let m = source.loadUnaligned(fromByteOffset: i * 8, as: SIMD8<UInt64>.self)
-                let biased = unsafeBitCast(m &+ biasBits, to: SIMD8<Double>.self)
-                destination.storeBytes(of: (biased - bias) / divisor, toByteOffset: i * 8, as: SIMD8<Double>.self)
-                i += 8
-            }
+        while i + 8 <= n {
+            let m = source.loadUnaligned(fromByteOffset: i * 8, as: SIMD8<UInt64>.self)
+            let biased = unsafeBitCast(m &+ biasBits, to: SIMD8<Double>.self)
+            destination.storeBytes(of: (biased - bias) / divisor, toByteOffset: i * 8, as: SIMD8<Double>.self)
+            i += 8
         }
         while i < n {
             output[i] = Double(Int64(bitPattern: mantissas[i])) / scale
+            i += 1
+        }
+    }
+
+    /// `values[i] /= scale`, eight lanes at a time (IEEE division, so bit-identical to scalar).
+    private static func divideInPlace(_ values: UnsafeMutableBufferPointer<Double>, by scale: Double) {
+        let n = values.count
+        guard let base = UnsafeMutableRawPointer(values.baseAddress) else { return }
+        let divisor = SIMD8<Double>(repeating: scale)
+        var i = 0
+        while i + 8 <= n {
+            let v = base.loadUnaligned(fromByteOffset: i * 8, as: SIMD8<Double>.self)
+            base.storeBytes(of: v / divisor, toByteOffset: i * 8, as: SIMD8<Double>.self)
+            i += 8
+        }
+        while i < n {
+            values[i] /= scale
             i += 1
         }
     }
@@ -255,8 +273,8 @@ enum CorrectionColumn {
             let length = SmallIntegerPacking.byteCount(n, bits: bitsPer)
             let bytes = try ColumnStream.read(&reader, "corrections", expectedLength: length, limit: length,
                                               scratch: decoder.streamScratch, decompressor: decoder.decompressor)
-            SmallIntegerPacking.forEachNonZero(bytes, count: n, bits: bitsPer) { i, code in
-                output[i] = corrected(output[i], code: UInt64(code))
+            SmallIntegerPacking.forEachValue(skippingZeroChunks: bytes, count: n, bits: bitsPer) { i, code in
+                output[i] = corrected(output[i], code: code)
             }
         case 8:
             let bytes = try ColumnStream.read(&reader, "corrections", limit: 10 * n,

@@ -116,9 +116,9 @@ public enum TimestampCodec: UInt8, Sendable, CaseIterable {
             }
             var t = first
             for i in 1..<n {
-                let gap = gaps[i - 1] &* divisor
+                let (gap, scaleOverflow) = gaps[i - 1].multipliedReportingOverflow(by: divisor)
                 let (next, overflow) = t.addingReportingOverflow(Int64(bitPattern: gap))
-                guard gap > 0, gap / divisor == gaps[i - 1], !overflow, gap <= UInt64(Int64.max) else {
+                guard gap > 0, !scaleOverflow, !overflow, gap <= UInt64(Int64.max) else {
                     throw StorageError.corrupt(what: "timestamp gap \(i - 1) not positive or overflows", offset: start)
                 }
                 t = next
