@@ -109,7 +109,7 @@ public struct DetectorConfiguration: Sendable, Codable, Equatable {
     public var thresholdLearnsAlarms: Bool = true
     /// ``PointScore/alertScore`` keeps a score only when it beats every score of this many
     /// previous points. ≥ 1.
-    public var suppressionLength: Int = 150
+    public var suppressionLength: Int = 100
     /// Length of the windowed-mean evidence of ``PointScore/alertScore``: the mean of the last
     /// this many standardised residuals (each clipped to ±``huberClip``) gets its own EVT
     /// threshold, so a run of moderate deviations is as surprising as one large point.
@@ -119,10 +119,14 @@ public struct DetectorConfiguration: Sendable, Codable, Equatable {
     /// largest (smallest) value ever seen by more than this fraction of the seen range counts
     /// as at least ``rangeExtensionSurprise`` × the alert surprise (NAB's "spatial anomaly").
     /// nil disables. ≥ 0.
-    public var rangeExtensionTolerance: Double? = 0.03
-    /// The surprise of a range extension, in units of the alert surprise −ln q (1 = exactly the
-    /// alert threshold). > 0.
+    public var rangeExtensionTolerance: Double? = 0.02
+    /// The surprise of a range extension at the tolerance, in units of the alert surprise −ln q
+    /// (1 = exactly the alert threshold). > 0.
     public var rangeExtensionSurprise: Double = 1.2
+    /// How much more surprising a larger range extension is: units of −ln q added per e-fold
+    /// of the extension over the tolerance (extension 0.2 of the range at tolerance 0.02 adds
+    /// 0.1 × ln 10 ≈ 0.23). 0 gives every extension the same surprise. ≥ 0.
+    public var rangeExtensionGrowth: Double = 0.1
     /// Consecutive normal points that close an open incident. ≥ 1.
     public var quietPointsToClose: Int = 5
     /// Seasonal phases in local time: the offsets of a time zone (``UTCOffsets``); nil means
@@ -159,6 +163,7 @@ public struct DetectorConfiguration: Sendable, Codable, Equatable {
         try check(windowedMeanLength >= 0 && windowedMeanLength <= 10_000, "windowedMeanLength", "must be in 0...10000")
         if let t = rangeExtensionTolerance { try check(t >= 0 && t.isFinite, "rangeExtensionTolerance", "must be finite and ≥ 0") }
         try check(rangeExtensionSurprise > 0 && rangeExtensionSurprise.isFinite, "rangeExtensionSurprise", "must be > 0")
+        try check(rangeExtensionGrowth >= 0 && rangeExtensionGrowth.isFinite, "rangeExtensionGrowth", "must be finite and ≥ 0")
         try check(quietPointsToClose >= 1, "quietPointsToClose", "must be ≥ 1")
         if let l = localTime { try check(l.isValid, "localTime", "needs ascending transitions, one offset each, within ±18 h") }
         if let s = staticThreshold {

@@ -203,8 +203,8 @@ public struct SeriesDetector: Sendable, Codable {
         }
         let (verdict, evidence, admitted) = scoreAndLearn(t, x)
         var alertEvidence = evidence
-        let extendsRange = extendRange(x)
-        if admitted, extendsRange { alertEvidence = max(alertEvidence, configuration.rangeExtensionSurprise * alertSurprise) }
+        let excess = extendRange(x)
+        if admitted, excess > 0 { alertEvidence = max(alertEvidence, rangeExtensionEvidence(excess)) }
         checkSeason(at: t)
         if let st = transformedThreshold, verdict.kind == nil, let breach = forecastBreach(st, from: t, observed: x) {
             var v = verdict
@@ -217,20 +217,31 @@ public struct SeriesDetector: Sendable, Codable {
         return report(verdict, raw: raw, at: time, evidence: alertEvidence, emitEvents: emitEvents)
     }
 
-    /// Records `x` in the seen range; true when it extends the range (on an admitted side) by
-    /// more than ``DetectorConfiguration/rangeExtensionTolerance`` of the range seen so far.
+    /// Records `x` in the seen range. Returns by how much it extends the range, as a fraction
+    /// of the range seen so far, when that is more than
+    /// ``DetectorConfiguration/rangeExtensionTolerance`` on an admitted side; else 0.
     @discardableResult
-    private mutating func extendRange(_ x: Double) -> Bool {
-        guard let tolerance = configuration.rangeExtensionTolerance else { return false }
-        var extends = false
-        if seenMaximum > seenMinimum {
-            let margin = (seenMaximum - seenMinimum) * tolerance
-            extends = (x > seenMaximum + margin && configuration.direction != .down)
-                || (x < seenMinimum - margin && configuration.direction != .up)
+    private mutating func extendRange(_ x: Double) -> Double {
+        guard let tolerance = configuration.rangeExtensionTolerance else { return 0 }
+        var excess = 0.0
+        let range = seenMaximum - seenMinimum
+        if range > 0 {
+            if x > seenMaximum + range * tolerance && configuration.direction != .down { excess = (x - seenMaximum) / range }
+            if x < seenMinimum - range * tolerance && configuration.direction != .up { excess = (seenMinimum - x) / range }
         }
         seenMinimum = min(seenMinimum, x)
         seenMaximum = max(seenMaximum, x)
-        return extends
+        return excess
+    }
+
+    /// The surprise of a range extension by `excess` (a fraction of the seen range, past the
+    /// tolerance): ``DetectorConfiguration/rangeExtensionSurprise`` alert surprises at the
+    /// tolerance, plus ``DetectorConfiguration/rangeExtensionGrowth`` per e-fold beyond it, so
+    /// that extensions rank by size (a fixed surprise ties every extension in a corpus).
+    private func rangeExtensionEvidence(_ excess: Double) -> Double {
+        let tolerance = max(configuration.rangeExtensionTolerance ?? 0, 1e-9)
+        let growth = configuration.rangeExtensionGrowth * log(max(1, excess / tolerance))
+        return (configuration.rangeExtensionSurprise + growth) * alertSurprise
     }
 
     /// The static threshold in the transformed units (the transforms are monotone, so a

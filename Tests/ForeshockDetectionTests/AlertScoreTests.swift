@@ -31,9 +31,20 @@ struct AlertScoreTests {
         #expect(last.score < 0.5 && last.event == nil, "the incident model is unchanged")
         let off = try uniformThen(10.6) { $0.rangeExtensionTolerance = nil }
         #expect(try #require(off.last).alertScore < 0.5)
-        // Inside the tolerance (3 % of the range ≈ 0.3 past the maximum) nothing happens.
+        // Inside the tolerance (2 % of the range ≈ 0.2 past the maximum) nothing happens.
         let inside = try uniformThen(10.1)
         #expect(try #require(inside.last).alertScore < 0.5)
+    }
+
+    @Test func largerRangeExtensionsScoreHigherUnlessGrowthIsZero() throws {
+        // Values in [0, 10): 10.6 and 14 both extend the range, by 6 % and 40 % of it.
+        let small = try #require(uniformThen(10.6).last).alertScore
+        let large = try #require(uniformThen(14).last).alertScore
+        #expect(small >= 0.5 && large > small, "small \(small), large \(large)")
+        // Without growth the extension's surprise is 1.2 × −ln q, i.e. alertScore 1.2 / 2.2.
+        let flatSmall = try #require(uniformThen(10.6) { $0.rangeExtensionGrowth = 0 }.last).alertScore
+        #expect(abs(flatSmall - 1.2 / 2.2) < 1e-12, "flat \(flatSmall)")
+        #expect(flatSmall < small)
     }
 
     @Test func rangeExtensionNeverFiresDuringWarmup() throws {
@@ -96,5 +107,7 @@ struct AlertScoreTests {
         #expect(throws: DetectionError.self) { _ = try makeDetector { $0.windowedMeanLength = -1 } }
         #expect(throws: DetectionError.self) { _ = try makeDetector { $0.rangeExtensionTolerance = -0.1 } }
         #expect(throws: DetectionError.self) { _ = try makeDetector { $0.rangeExtensionSurprise = 0 } }
+        #expect(throws: DetectionError.self) { _ = try makeDetector { $0.rangeExtensionGrowth = -0.1 } }
+        #expect(throws: DetectionError.self) { _ = try makeDetector { $0.rangeExtensionGrowth = .infinity } }
     }
 }
