@@ -140,6 +140,31 @@ struct CodecTests {
         }
     }
 
+    @Test func corruptPlanesWiderThanTheirStatedWidthStillDecodeExactly() throws {
+        // A hand-made decimal section: width 3 stored in 4-bit slots that hold 8...15, so the
+        // words exceed the stated 2^3. Near 2^51 the vector conversion would round odd
+        // mantissas; the decoder must bound the words by what the slots can hold (2^4) and
+        // take the exact scalar path.
+        let n = 16
+        let reference: Int64 = (1 << 51) - 8
+        let words: [UInt8] = (0..<n).map { UInt8(8 + $0 % 8) }
+        var writer = ByteWriter()
+        writer.write(UInt8(0))                                  // exponent
+        writer.write(UInt8(0))                                  // frame of reference
+        writer.writeVarint(zigzagEncode(reference))
+        writer.write(UInt8(3))                                  // bit width
+        writer.write(UInt8(0))                                  // split
+        let packed = words.withUnsafeBufferPointer { SmallIntegerPacking.pack($0, bits: 4) }
+        writer.write(ColumnStream.raw)
+        writer.writeVarint(UInt64(packed.count))
+        writer.write(contentsOf: packed)
+        writer.write(UInt8(0))                                  // no corrections
+        let (decoded, remaining) = try DirectValueCodec.decimalExponent0.decode(writer.bytes, count: n, decoder: BlockDecoder())
+        #expect(remaining == 0)
+        let expected = words.map { Double(reference + Int64($0)) }
+        #expect(firstBitMismatch(decoded, expected) == nil, "decoded \(decoded.prefix(4))")
+    }
+
     @Test func xorCodecRoundTripsAdversarialXORWindows() throws {
         let encoder = try BlockEncoder()
         let decoder = try BlockDecoder()

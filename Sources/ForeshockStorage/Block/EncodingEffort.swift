@@ -2,7 +2,7 @@
 /// like a compression level. Decoding speed does not depend on it.
 ///
 /// Measured on NAB (58 series, 8192-point blocks, 2-core VM; `README.md`, "Storage figures"):
-/// ``fast`` ≈ 1.479 bytes/sample at ≈ 28 M samples/s encode, ``compact`` ≈ 1.442 at ≈ 3.5 M/s.
+/// ``fast`` ≈ 1.479 bytes/sample at ≈ 28 M samples/s encode, ``compact`` ≈ 1.442 at ≈ 3.6 M/s.
 public enum EncodingEffort: String, Sendable, Codable, CaseIterable {
     /// Plain byte planes, mantissa transform by bit estimate, zstd level 1: for live ingest.
     case fast
