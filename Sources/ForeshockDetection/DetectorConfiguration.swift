@@ -14,6 +14,15 @@ public enum Direction: String, Sendable, Codable, CaseIterable {
         case .both: true
         }
     }
+
+    /// The statistic the tail models see: `z` (up), `−z` (down) or `|z|` (both).
+    @inlinable func oriented(_ z: Double) -> Double {
+        switch self {
+        case .up: z
+        case .down: -z
+        case .both: abs(z)
+        }
+    }
 }
 
 /// How the seasonal period of a series is chosen.
@@ -115,6 +124,10 @@ public struct DetectorConfiguration: Sendable, Codable, Equatable {
     /// threshold, so a run of moderate deviations is as surprising as one large point.
     /// 0 disables. In 0...10000.
     public var windowedMeanLength: Int = 10
+    /// Length of a second, longer windowed mean, evidence for ``PointScore/alertScore`` only
+    /// (incidents are unchanged by it): slow drifts and changes of shape that the short window
+    /// averages away. Same clipping and its own EVT threshold. 0 disables. In 0...10000.
+    public var longWindowedMeanLength: Int = 60
     /// Range-extension evidence of ``PointScore/alertScore``: after warm-up, a value beyond the
     /// largest (smallest) value ever seen by more than this fraction of the seen range counts
     /// as at least ``rangeExtensionSurprise`` × the alert surprise (NAB's "spatial anomaly").
@@ -161,6 +174,7 @@ public struct DetectorConfiguration: Sendable, Codable, Equatable {
         try check(maximumTailShape >= 0 && maximumTailShape < 0.99, "maximumTailShape", "must be in [0, 0.99)")
         try check(suppressionLength >= 1 && suppressionLength <= 1_000_000, "suppressionLength", "must be in 1...1000000")
         try check(windowedMeanLength >= 0 && windowedMeanLength <= 10_000, "windowedMeanLength", "must be in 0...10000")
+        try check(longWindowedMeanLength >= 0 && longWindowedMeanLength <= 10_000, "longWindowedMeanLength", "must be in 0...10000")
         if let t = rangeExtensionTolerance { try check(t >= 0 && t.isFinite, "rangeExtensionTolerance", "must be finite and ≥ 0") }
         try check(rangeExtensionSurprise > 0 && rangeExtensionSurprise.isFinite, "rangeExtensionSurprise", "must be > 0")
         try check(rangeExtensionGrowth >= 0 && rangeExtensionGrowth.isFinite, "rangeExtensionGrowth", "must be finite and ≥ 0")

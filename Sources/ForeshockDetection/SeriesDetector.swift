@@ -108,12 +108,11 @@ public struct SeriesDetector: Sendable, Codable {
     private var meanAbsoluteValue: Double = 0
     public private(set) var tracker: AnomalyTracker
     private var recentScores: TrailingMaximum
-    /// The last ``DetectorConfiguration/windowedMeanLength`` clipped standardised residuals
-    /// (ring) and their sum, and the EVT threshold of their (directional) mean.
-    private var meanRing: [Double] = []
-    private var meanNext = 0
-    private var meanSum = 0.0
-    private var meanThreshold: PeaksOverThreshold?
+    /// The windowed means of clipped standardised residuals, each with its EVT threshold:
+    /// ``DetectorConfiguration/windowedMeanLength`` (incidents and alerts) and
+    /// ``DetectorConfiguration/longWindowedMeanLength`` (alerts only).
+    private var shortMean: WindowedMean
+    private var longMean: WindowedMean
     /// The smallest and largest valid values seen (range-extension evidence).
     private var seenMinimum: Double = .infinity
     private var seenMaximum: Double = -.infinity
@@ -125,6 +124,8 @@ public struct SeriesDetector: Sendable, Codable {
         self.configuration = configuration
         tracker = AnomalyTracker(quietPointsToClose: configuration.quietPointsToClose)
         recentScores = TrailingMaximum(length: configuration.suppressionLength)
+        shortMean = WindowedMean(length: configuration.windowedMeanLength, clip: configuration.huberClip)
+        longMean = WindowedMean(length: configuration.longWindowedMeanLength, clip: configuration.huberClip)
     }
 
     /// The surprise −ln q at which the score is 0.5.
@@ -201,8 +202,8 @@ public struct SeriesDetector: Sendable, Codable {
             extendRange(x)
             return report(verdict, raw: raw, at: time, evidence: 0, emitEvents: emitEvents)
         }
-        let (verdict, evidence, admitted) = scoreAndLearn(t, x)
-        var alertEvidence = evidence
+        let (verdict, evidence, admitted, driftEvidence) = scoreAndLearn(t, x)
+        var alertEvidence = max(evidence, driftEvidence)
         let excess = extendRange(x)
         if admitted, excess > 0 { alertEvidence = max(alertEvidence, rangeExtensionEvidence(excess)) }
         checkSeason(at: t)
@@ -374,29 +375,29 @@ public struct SeriesDetector: Sendable, Codable {
         if meanAbsoluteResidual == 0 { meanAbsoluteResidual = residuals.reduce(0, +) / Double(residuals.count) }
         var calibration: [Double] = []
         calibration.reserveCapacity(historyValues.count)
-        var meanCalibration: [Double] = []
-        clearMeanWindow()
+        var shortCalibration: [Double] = []
+        var longCalibration: [Double] = []
+        shortMean.clear()
+        longMean.clear()
         let skip = historyValues.count / 4
         for i in historyValues.indices {
             let z = learn(historyTimes[i], historyValues[i], gain: 1)
             if i >= skip { calibration.append(directional(z)) }
-            if let m = pushMean(z), i >= skip { meanCalibration.append(directional(m)) }
+            if let m = shortMean.push(z), i >= skip { shortCalibration.append(directional(m)) }
+            if let m = longMean.push(z), i >= skip { longCalibration.append(directional(m)) }
         }
-        threshold = PeaksOverThreshold(calibration: calibration, initialQuantile: 0.98, riskLevel: configuration.riskLevel,
-                                       learnsAlarms: configuration.thresholdLearnsAlarms, maximumShape: configuration.maximumTailShape)
-        meanThreshold = configuration.windowedMeanLength > 0 && !meanCalibration.isEmpty
-            ? PeaksOverThreshold(calibration: meanCalibration, initialQuantile: 0.98, riskLevel: configuration.riskLevel,
-                                 learnsAlarms: configuration.thresholdLearnsAlarms, maximumShape: configuration.maximumTailShape)
-            : nil
+        func tailModel(_ calibration: [Double]) -> PeaksOverThreshold {
+            PeaksOverThreshold(calibration: calibration, initialQuantile: 0.98, riskLevel: configuration.riskLevel,
+                               learnsAlarms: configuration.thresholdLearnsAlarms, maximumShape: configuration.maximumTailShape)
+        }
+        threshold = tailModel(calibration)
+        shortMean.threshold = shortCalibration.isEmpty ? nil : tailModel(shortCalibration)
+        longMean.threshold = longCalibration.isEmpty ? nil : tailModel(longCalibration)
         resetChange()
     }
 
     @inline(__always) private func directional(_ z: Double) -> Double {
-        switch configuration.direction {
-        case .up: z
-        case .down: -z
-        case .both: abs(z)
-        }
+        configuration.direction.oriented(z)
     }
 
     private mutating func resetChange() {
@@ -422,12 +423,13 @@ public struct SeriesDetector: Sendable, Codable {
         return r / s
     }
 
-    /// Scores the point, learns from it; returns the verdict, the alert evidence (the larger
-    /// of the point surprise and the windowed-mean surprise) and whether the deviation is
-    /// admitted (direction and minimum deviation).
-    private mutating func scoreAndLearn(_ t: Int64, _ x: Double) -> (AnomalyTracker.Verdict, Double, Bool) {
+    /// Scores the point, learns from it; returns the verdict, the incident evidence (the
+    /// largest of the point, change-test and short windowed-mean surprises), whether the
+    /// deviation is admitted (direction and minimum deviation), and the long windowed mean's
+    /// surprise (evidence for the alert score only).
+    private mutating func scoreAndLearn(_ t: Int64, _ x: Double) -> (AnomalyTracker.Verdict, Double, Bool, Double) {
         guard let b = baseline, var pot = threshold else {
-            return (.init(series: series, time: t, observed: x, expected: x, lower: x, upper: x, score: 0, kind: nil), 0, false)
+            return (.init(series: series, time: t, observed: x, expected: x, lower: x, upper: x, score: 0, kind: nil), 0, false, 0)
         }
         let c = configuration
         let expected = b.expected(at: t)
@@ -469,17 +471,24 @@ public struct SeriesDetector: Sendable, Codable {
             shifted = true
         }
 
-        // Windowed mean of the clipped standardised residuals, with its own EVT threshold.
+        // Windowed means of the clipped standardised residuals, each with its own EVT threshold.
         var meanSurprise = 0.0
         var meanResidual = 0.0
-        if let m = pushMean(z), var mp = meanThreshold {
-            let dm = directional(m)
-            meanResidual = m
-            if c.direction.admits(m), meetsMinimumDeviation(expected: expected, residual: m * s) { meanSurprise = mp.surprise(dm) }
-            mp.observe(dm)
-            meanThreshold = mp
+        if let window = shortMean.observe(z, direction: c.direction) {
+            meanResidual = window.mean
+            if c.direction.admits(window.mean), meetsMinimumDeviation(expected: expected, residual: window.mean * s) {
+                meanSurprise = window.surprise
+            }
         }
-        if shifted { clearMeanWindow() }
+        var driftSurprise = 0.0
+        if let window = longMean.observe(z, direction: c.direction), c.direction.admits(window.mean),
+           meetsMinimumDeviation(expected: expected, residual: window.mean * s) {
+            driftSurprise = window.surprise
+        }
+        if shifted {
+            shortMean.clear()
+            longMean.clear()
+        }
 
         // The incident score: the strongest of the point, the change test and the windowed mean
         // (a sustained excursion: a run of moderate deviations as surprising as one big point).
@@ -508,34 +517,10 @@ public struct SeriesDetector: Sendable, Codable {
                                              upper: expected + bandHalf, score: score, kind: kind)
         // An incident stays open while the change statistic is still building.
         verdict.holdOpen = max(cusumUp, cusumDown) > c.changeThreshold / 4
-        return (verdict, surprise, admitted)
+        return (verdict, surprise, admitted, driftSurprise)
     }
 
     static let recentCapacity = 9
-
-    /// Pushes a standardised residual (clipped to ±``DetectorConfiguration/huberClip``) into
-    /// the mean window; returns the window's mean once it is full.
-    private mutating func pushMean(_ z: Double) -> Double? {
-        let w = configuration.windowedMeanLength
-        guard w > 0 else { return nil }
-        let clip = configuration.huberClip
-        let zc = min(max(z, -clip), clip)
-        if meanRing.count < w {
-            meanRing.append(zc)
-            meanSum += zc
-        } else {
-            meanSum += zc - meanRing[meanNext]
-            meanRing[meanNext] = zc
-        }
-        meanNext = (meanNext + 1) % w
-        // Re-add once per lap so rounding errors of the running sum cannot accumulate.
-        if meanNext == 0 { meanSum = meanRing.reduce(0, +) }
-        return meanRing.count == w ? meanSum / Double(w) : nil
-    }
-
-    private mutating func clearMeanWindow() {
-        meanRing = []; meanNext = 0; meanSum = 0
-    }
 
     /// The median of the last min(run, 9) residuals: the size of a shift that started `run`
     /// points ago, robust to a spike inside the run.

@@ -62,6 +62,7 @@ struct AlertScoreTests {
         var rng = SplitMix64(seed: 41)
         var d = try makeDetector {
             $0.windowedMeanLength = windowedMeanLength
+            $0.longWindowedMeanLength = 0
             $0.rangeExtensionTolerance = nil
         }
         for i in 0..<1300 {
@@ -77,6 +78,31 @@ struct AlertScoreTests {
         let without = try #require(try firstAlert(windowedMeanLength: 0))
         #expect(withMean < without, "windowed mean after \(withMean) points, CUSUM alone after \(without)")
         #expect(withMean <= 20)
+    }
+
+    @Test func longWindowedMeanChangesTheAlertScoreOnlyNotIncidents() throws {
+        // Spikes of +3σ become ten times as frequent at row 1000 (NAB's
+        // art_increase_spike_density is of this kind).
+        func run(longWindow: Int) throws -> (alerts: [Double], scores: [Double]) {
+            var rng = SplitMix64(seed: 45)
+            var d = try makeDetector {
+                $0.longWindowedMeanLength = longWindow
+                $0.rangeExtensionTolerance = nil
+            }
+            var alerts: [Double] = []
+            var scores: [Double] = []
+            for i in 0..<1600 {
+                let spike = Double(rng.next() >> 11) / 9_007_199_254_740_992.0 < (i < 1000 ? 0.03 : 0.3)
+                let p = d.update(timestamp: epoch + Int64(i) * oneMinute, value: rng.gaussian() + (spike ? 3 : 0))
+                alerts.append(p.alertScore)
+                scores.append(p.score)
+            }
+            return (alerts, scores)
+        }
+        let long = try run(longWindow: 60)
+        let short = try run(longWindow: 0)
+        #expect(long.scores == short.scores, "the long window feeds the alert score only, not incidents")
+        #expect(long.alerts != short.alerts, "the long window never changed the alert score")
     }
 
     @Test func alertScoreIsSparse() throws {
@@ -105,6 +131,8 @@ struct AlertScoreTests {
 
     @Test func invalidAlertKnobsThrow() {
         #expect(throws: DetectionError.self) { _ = try makeDetector { $0.windowedMeanLength = -1 } }
+        #expect(throws: DetectionError.self) { _ = try makeDetector { $0.longWindowedMeanLength = -1 } }
+        #expect(throws: DetectionError.self) { _ = try makeDetector { $0.longWindowedMeanLength = 10_001 } }
         #expect(throws: DetectionError.self) { _ = try makeDetector { $0.rangeExtensionTolerance = -0.1 } }
         #expect(throws: DetectionError.self) { _ = try makeDetector { $0.rangeExtensionSurprise = 0 } }
         #expect(throws: DetectionError.self) { _ = try makeDetector { $0.rangeExtensionGrowth = -0.1 } }
