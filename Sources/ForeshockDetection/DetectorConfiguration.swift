@@ -140,6 +140,13 @@ public struct DetectorConfiguration: Sendable, Codable, Equatable {
     /// of the extension over the tolerance (extension 0.2 of the range at tolerance 0.02 adds
     /// 0.1 × ln 10 ≈ 0.23). 0 gives every extension the same surprise. ≥ 0.
     public var rangeExtensionGrowth: Double = 0.1
+    /// Level-range evidence of ``PointScore/alertScore``: the moving average of the last this
+    /// many values (the level, not single points) beyond every level seen by more than
+    /// ``levelRangeTolerance`` of their range scores like a range extension: a sustained new
+    /// level that no single point makes extreme. 0 disables. In 0...10000.
+    public var levelRangeLength: Int = 20
+    /// The level-range evidence's tolerance, a fraction of the range of the levels seen. ≥ 0.
+    public var levelRangeTolerance: Double = 0.05
     /// Consecutive normal points that close an open incident. ≥ 1.
     public var quietPointsToClose: Int = 5
     /// Seasonal phases in local time: the offsets of a time zone (``UTCOffsets``); nil means
@@ -178,6 +185,8 @@ public struct DetectorConfiguration: Sendable, Codable, Equatable {
         if let t = rangeExtensionTolerance { try check(t >= 0 && t.isFinite, "rangeExtensionTolerance", "must be finite and ≥ 0") }
         try check(rangeExtensionSurprise > 0 && rangeExtensionSurprise.isFinite, "rangeExtensionSurprise", "must be > 0")
         try check(rangeExtensionGrowth >= 0 && rangeExtensionGrowth.isFinite, "rangeExtensionGrowth", "must be finite and ≥ 0")
+        try check(levelRangeLength >= 0 && levelRangeLength <= 10_000, "levelRangeLength", "must be in 0...10000")
+        try check(levelRangeTolerance >= 0 && levelRangeTolerance.isFinite, "levelRangeTolerance", "must be finite and ≥ 0")
         try check(quietPointsToClose >= 1, "quietPointsToClose", "must be ≥ 1")
         if let l = localTime { try check(l.isValid, "localTime", "needs ascending transitions, one offset each, within ±18 h") }
         if let s = staticThreshold {

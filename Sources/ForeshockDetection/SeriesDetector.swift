@@ -113,9 +113,12 @@ public struct SeriesDetector: Sendable, Codable {
     /// ``DetectorConfiguration/longWindowedMeanLength`` (alerts only).
     private var shortMean: WindowedMean
     private var longMean: WindowedMean
-    /// The smallest and largest valid values seen (range-extension evidence).
-    private var seenMinimum: Double = .infinity
-    private var seenMaximum: Double = -.infinity
+    /// The range of the valid values seen (range-extension evidence).
+    private var valueRange = SeenRange()
+    /// The moving average of the last ``DetectorConfiguration/levelRangeLength`` values and the
+    /// range of every such level seen (level-range evidence).
+    private var level: WindowedMean
+    private var levelRange = SeenRange()
 
     /// - Throws: ``DetectionError/invalidConfiguration(field:reason:)``.
     public init(series: SeriesRef, configuration: DetectorConfiguration = DetectorConfiguration()) throws(DetectionError) {
@@ -126,6 +129,7 @@ public struct SeriesDetector: Sendable, Codable {
         recentScores = TrailingMaximum(length: configuration.suppressionLength)
         shortMean = WindowedMean(length: configuration.windowedMeanLength, clip: configuration.huberClip)
         longMean = WindowedMean(length: configuration.longWindowedMeanLength, clip: configuration.huberClip)
+        level = WindowedMean(length: configuration.levelRangeLength, clip: .greatestFiniteMagnitude)
     }
 
     /// The surprise −ln q at which the score is 0.5.
@@ -199,13 +203,13 @@ public struct SeriesDetector: Sendable, Codable {
         guard baseline != nil else {
             let verdict = warmupVerdict(t, x)
             if pointsSeen >= configuration.warmupLength { finishWarmup() }
-            extendRange(x)
+            _ = rangeEvidence(x)  // warm-up values set the ranges but never alert
             return report(verdict, raw: raw, at: time, evidence: 0, emitEvents: emitEvents)
         }
         let (verdict, evidence, admitted, driftEvidence) = scoreAndLearn(t, x)
-        var alertEvidence = max(evidence, driftEvidence)
-        let excess = extendRange(x)
-        if admitted, excess > 0 { alertEvidence = max(alertEvidence, rangeExtensionEvidence(excess)) }
+        let ranges = rangeEvidence(x)
+        var alertEvidence = max(evidence, driftEvidence, ranges.level)
+        if admitted { alertEvidence = max(alertEvidence, ranges.value) }
         checkSeason(at: t)
         if let st = transformedThreshold, verdict.kind == nil, let breach = forecastBreach(st, from: t, observed: x) {
             var v = verdict
@@ -218,30 +222,28 @@ public struct SeriesDetector: Sendable, Codable {
         return report(verdict, raw: raw, at: time, evidence: alertEvidence, emitEvents: emitEvents)
     }
 
-    /// Records `x` in the seen range. Returns by how much it extends the range, as a fraction
-    /// of the range seen so far, when that is more than
-    /// ``DetectorConfiguration/rangeExtensionTolerance`` on an admitted side; else 0.
-    @discardableResult
-    private mutating func extendRange(_ x: Double) -> Double {
-        guard let tolerance = configuration.rangeExtensionTolerance else { return 0 }
-        var excess = 0.0
-        let range = seenMaximum - seenMinimum
-        if range > 0 {
-            if x > seenMaximum + range * tolerance && configuration.direction != .down { excess = (x - seenMaximum) / range }
-            if x < seenMinimum - range * tolerance && configuration.direction != .up { excess = (seenMinimum - x) / range }
+    /// Records `x` in the value range and its moving average in the level range; returns the
+    /// range-extension evidence of each (0 when it extends nothing).
+    private mutating func rangeEvidence(_ x: Double) -> (value: Double, level: Double) {
+        let c = configuration
+        var value = 0.0, levelEvidence = 0.0
+        if let tolerance = c.rangeExtensionTolerance {
+            let excess = valueRange.record(x, tolerance: tolerance, direction: c.direction)
+            if excess > 0 { value = rangeExtensionEvidence(excess, tolerance: tolerance) }
         }
-        seenMinimum = min(seenMinimum, x)
-        seenMaximum = max(seenMaximum, x)
-        return excess
+        if let average = level.push(x) {
+            let excess = levelRange.record(average, tolerance: c.levelRangeTolerance, direction: c.direction)
+            if excess > 0 { levelEvidence = rangeExtensionEvidence(excess, tolerance: c.levelRangeTolerance) }
+        }
+        return (value, levelEvidence)
     }
 
-    /// The surprise of a range extension by `excess` (a fraction of the seen range, past the
-    /// tolerance): ``DetectorConfiguration/rangeExtensionSurprise`` alert surprises at the
+    /// The surprise of a range extension by `excess` (a fraction of the seen range, past
+    /// `tolerance`): ``DetectorConfiguration/rangeExtensionSurprise`` alert surprises at the
     /// tolerance, plus ``DetectorConfiguration/rangeExtensionGrowth`` per e-fold beyond it, so
     /// that extensions rank by size (a fixed surprise ties every extension in a corpus).
-    private func rangeExtensionEvidence(_ excess: Double) -> Double {
-        let tolerance = max(configuration.rangeExtensionTolerance ?? 0, 1e-9)
-        let growth = configuration.rangeExtensionGrowth * log(max(1, excess / tolerance))
+    private func rangeExtensionEvidence(_ excess: Double, tolerance: Double) -> Double {
+        let growth = configuration.rangeExtensionGrowth * log(max(1, excess / max(tolerance, 1e-9)))
         return (configuration.rangeExtensionSurprise + growth) * alertSurprise
     }
 

@@ -105,6 +105,24 @@ struct AlertScoreTests {
         #expect(long.alerts != short.alerts, "the long window never changed the alert score")
     }
 
+    @Test func levelRangeFlagsANewLevelThatNoPointMakesExtreme() throws {
+        // Uniform values in [0, 10), then in [5, 10): no single value is new, but the level (a
+        // 20-point average) moves from 5 to 7.5, beyond every level seen.
+        func firstAlert(levelRangeLength: Int) throws -> Int? {
+            var rng = SplitMix64(seed: 47)
+            var d = try makeDetector { $0.levelRangeLength = levelRangeLength }
+            for i in 0..<1300 {
+                let v = Double.random(in: (i < 1000 ? 0 : 5)..<10, using: &rng)
+                let p = d.update(timestamp: epoch + Int64(i) * oneMinute, value: v)
+                if i >= 1000, p.alertScore >= 0.5 { return i - 1000 }
+            }
+            return nil
+        }
+        let withLevel = try #require(try firstAlert(levelRangeLength: 20), "the new level never alerted")
+        #expect(withLevel <= 30, "alerted \(withLevel) points after the shift")
+        #expect(try firstAlert(levelRangeLength: 0) == nil, "without the level range nothing else sees it")
+    }
+
     @Test func alertScoreIsSparse() throws {
         var rng = SplitMix64(seed: 42)
         var d = try makeDetector()
@@ -133,6 +151,8 @@ struct AlertScoreTests {
         #expect(throws: DetectionError.self) { _ = try makeDetector { $0.windowedMeanLength = -1 } }
         #expect(throws: DetectionError.self) { _ = try makeDetector { $0.longWindowedMeanLength = -1 } }
         #expect(throws: DetectionError.self) { _ = try makeDetector { $0.longWindowedMeanLength = 10_001 } }
+        #expect(throws: DetectionError.self) { _ = try makeDetector { $0.levelRangeLength = -1 } }
+        #expect(throws: DetectionError.self) { _ = try makeDetector { $0.levelRangeTolerance = .nan } }
         #expect(throws: DetectionError.self) { _ = try makeDetector { $0.rangeExtensionTolerance = -0.1 } }
         #expect(throws: DetectionError.self) { _ = try makeDetector { $0.rangeExtensionSurprise = 0 } }
         #expect(throws: DetectionError.self) { _ = try makeDetector { $0.rangeExtensionGrowth = -0.1 } }

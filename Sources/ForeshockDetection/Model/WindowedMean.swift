@@ -1,11 +1,12 @@
-/// The mean of the last `length` standardised residuals, each clipped to ±`clip`, with its own
-/// peaks-over-threshold model (``PeaksOverThreshold``, SPOT) calibrated on the warm-up replay:
-/// evidence that a run of moderate deviations is as surprising as one large point.
+/// The mean of the last `length` values, each clipped to ±`clip`, with an optional
+/// peaks-over-threshold model (``PeaksOverThreshold``, SPOT) of the mean.
 ///
-/// ``SeriesDetector`` keeps two: a short window (``DetectorConfiguration/windowedMeanLength``)
-/// that also feeds incidents, and a long one
-/// (``DetectorConfiguration/longWindowedMeanLength``) for slow drifts and changes of shape
-/// that the short window averages away, which feeds only ``PointScore/alertScore``.
+/// ``SeriesDetector`` keeps three: over standardised residuals with thresholds calibrated on
+/// the warm-up replay, a short window (``DetectorConfiguration/windowedMeanLength``, evidence
+/// that a run of moderate deviations is as surprising as one large point, for incidents and
+/// alerts) and a long one (``DetectorConfiguration/longWindowedMeanLength``, large sustained
+/// deviations, alerts only); and over the values themselves, unclipped and without a
+/// threshold, the level of ``DetectorConfiguration/levelRangeLength``.
 ///
 /// Memory O(length); ``push(_:)`` is O(1) amortised.
 struct WindowedMean: Sendable, Codable {
