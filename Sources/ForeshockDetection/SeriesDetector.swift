@@ -231,7 +231,8 @@ public struct SeriesDetector: Sendable, Codable {
             let excess = valueRange.record(x, tolerance: tolerance, direction: c.direction)
             if excess > 0 { value = rangeExtensionEvidence(excess, tolerance: tolerance) }
         }
-        if let average = level.push(x) {
+        // An average of values near ±Double.greatestFiniteMagnitude overflows: no evidence then.
+        if let average = level.push(x), average.isFinite {
             let excess = levelRange.record(average, tolerance: c.levelRangeTolerance, direction: c.direction)
             if excess > 0 { levelEvidence = rangeExtensionEvidence(excess, tolerance: c.levelRangeTolerance) }
         }
@@ -243,7 +244,9 @@ public struct SeriesDetector: Sendable, Codable {
     /// tolerance, plus ``DetectorConfiguration/rangeExtensionGrowth`` per e-fold beyond it, so
     /// that extensions rank by size (a fixed surprise ties every extension in a corpus).
     private func rangeExtensionEvidence(_ excess: Double, tolerance: Double) -> Double {
-        let growth = configuration.rangeExtensionGrowth * log(max(1, excess / max(tolerance, 1e-9)))
+        // Capped so that an extension of a near-zero range stays finite (ln 1e300 ≈ 691).
+        let ratio = min(max(1, excess / max(tolerance, 1e-9)), 1e300)
+        let growth = configuration.rangeExtensionGrowth * log(ratio)
         return (configuration.rangeExtensionSurprise + growth) * alertSurprise
     }
 

@@ -123,6 +123,23 @@ struct AlertScoreTests {
         #expect(try firstAlert(levelRangeLength: 0) == nil, "without the level range nothing else sees it")
     }
 
+    @Test func extremeFiniteValuesKeepTheAlertScoreAProbability() throws {
+        // A series that sits on a tiny range, then jumps to the edge of Double: the range and
+        // level evidences must stay finite (score in [0, 1)), never NaN.
+        var d = try makeDetector()
+        for i in 0..<1000 {
+            let v: Double = switch i {
+            case ..<600: 1e-300 * Double(i % 3)
+            case 600..<620: .greatestFiniteMagnitude
+            case 620..<640: -.greatestFiniteMagnitude
+            default: 1
+            }
+            let p = d.update(timestamp: epoch + Int64(i) * oneMinute, value: v)
+            #expect(p.alertScore >= 0 && p.alertScore < 1, "row \(i): alertScore \(p.alertScore)")
+            #expect(p.score >= 0 && p.score < 1, "row \(i): score \(p.score)")
+        }
+    }
+
     @Test func alertScoreIsSparse() throws {
         var rng = SplitMix64(seed: 42)
         var d = try makeDetector()

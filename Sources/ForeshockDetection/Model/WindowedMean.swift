@@ -10,9 +10,9 @@
 ///
 /// Memory O(length); ``push(_:)`` is O(1) amortised.
 struct WindowedMean: Sendable, Codable {
-    /// Residuals averaged; 0 disables the window (``push(_:)`` returns nil).
+    /// Values averaged; 0 disables the window (``push(_:)`` returns nil).
     let length: Int
-    /// The clip applied to each residual (``DetectorConfiguration/huberClip``).
+    /// The clip applied to each value (``DetectorConfiguration/huberClip`` for residuals).
     let clip: Double
     /// The tail model of the window's directional mean; nil until calibrated.
     var threshold: PeaksOverThreshold?
@@ -25,7 +25,8 @@ struct WindowedMean: Sendable, Codable {
         self.clip = clip
     }
 
-    /// Pushes standardised residual `z`; returns the window's mean once it is full.
+    /// Pushes `z` (clipped); returns the window's mean once it is full. The mean can overflow
+    /// to ±∞ (or NaN) for values near ±`Double.greatestFiniteMagnitude`; callers check.
     mutating func push(_ z: Double) -> Double? {
         guard length > 0 else { return nil }
         let zc = min(max(z, -clip), clip)
