@@ -131,12 +131,12 @@ private func receiveTraces(_ request: Request, engine: Engine, limits: ServerLim
             throw HTTPError(.badRequest, message: "gzip body is corrupt")
         }
     }
-    let batch: SpanBatch
-    do { batch = try format.decode(Array(buffer: body)) } catch {
+    let batch: SpanColumns
+    do { batch = try format.decodeColumns(Array(buffer: body)) } catch {
         throw HTTPError(.badRequest, message: "malformed OTLP: \(error)")
     }
-    guard batch.spans.count <= limits.maxSpansPerRequest else {
-        throw HTTPError(.contentTooLarge, message: "\(batch.spans.count) spans in one request; the limit is \(limits.maxSpansPerRequest)")
+    guard batch.count <= limits.maxSpansPerRequest else {
+        throw HTTPError(.contentTooLarge, message: "\(batch.count) spans in one request; the limit is \(limits.maxSpansPerRequest)")
     }
     let outcome = (result: engine.ingest(spans: batch), rejectedSpans: batch.rejected, errors: batch.errors)
     if outcome.result.shedPoints > 0 {

@@ -20,7 +20,7 @@ import Testing
             let spans = generator.nextSecond() ?? []
             placeOrders += spans.filter { $0.name == "PlaceOrder" && $0.kind == .server }.count
             placeOrderCalls += spans.filter { $0.name == "PlaceOrder" && $0.kind == .client }.count
-            let output = pipeline.ingest(SpanBatch(spans: spans), store: store, logger: Logger(label: "test"), wallClock: 0)
+            let output = pipeline.ingest(SpanColumns(spans: spans), store: store, logger: Logger(label: "test"), wallClock: 0)
             evaluations += output.invariants.evaluations
             notApplicable += output.invariants.notApplicable
         }

@@ -40,7 +40,7 @@ public final class Engine: Sendable {
 
     enum WorkItem: Sendable {
         case points([SeriesPoints], count: Int)
-        case spans(SpanBatch)
+        case spans(SpanColumns)
         /// Durability barrier; `final` also closes every open span window (shutdown).
         case flush(CheckedContinuation<Void, any Error>?, final: Bool)
     }
@@ -97,7 +97,7 @@ public final class Engine: Sendable {
                         pipeline.process(derived.points, store: store, broadcaster: broadcaster, logger: logger)
                         pipeline.publish(derived.events, broadcaster: broadcaster)
                         metrics.record(derived)
-                        metrics.queueDepth.record(queuedPoints.remove(batch.spans.count))
+                        metrics.queueDepth.record(queuedPoints.remove(batch.count))
                     case let .flush(continuation, final):
                         do {
                             let start = ContinuousClock.now
@@ -177,8 +177,8 @@ public final class Engine: Sendable {
     /// Queues decoded spans; never blocks. Spans count against the queue capacity like points;
     /// a batch that does not fit is shed whole.
     @discardableResult
-    public func ingest(spans batch: SpanBatch) -> IngestResult {
-        let count = batch.spans.count
+    public func ingest(spans batch: SpanColumns) -> IngestResult {
+        let count = batch.count
         guard count > 0 else { return IngestResult() }
         guard !stopped.load(ordering: .acquiring) && queuedPoints.add(count, capacity: configuration.queueCapacity) else {
             metrics.shedPoints.increment(by: count)
@@ -189,13 +189,19 @@ public final class Engine: Sendable {
         return IngestResult(acceptedPoints: count)
     }
 
+    /// Queues decoded spans (see ``ingest(spans:)-(SpanColumns)``).
+    @discardableResult
+    public func ingest(spans batch: SpanBatch) -> IngestResult {
+        ingest(spans: SpanColumns(batch))
+    }
+
     /// Decodes an OTLP/HTTP `/v1/traces` body (`ExportTraceServiceRequest`, protobuf or JSON)
     /// on the caller's thread and queues its spans; never blocks.
     /// - Returns: the queue result and the spans rejected as malformed (counted, with up to 16
     ///   located errors); well-formed spans of a partly bad request are kept.
     /// - Throws: ``InputError`` when the body as a whole cannot be parsed.
     public func ingest(otlp body: [UInt8], format: OTLPFormat) throws(InputError) -> (result: IngestResult, rejectedSpans: Int, errors: [InputError]) {
-        let batch = try format.decode(body)
+        let batch = try format.decodeColumns(body)
         return (ingest(spans: batch), batch.rejected, batch.errors)
     }
 
@@ -282,6 +288,19 @@ public enum OTLPFormat: Sendable {
         case .json:
             var decoder = OTLPJSONDecoder()
             return try decoder.decode(body, source: "otlp")
+        }
+    }
+
+    /// Decodes an `ExportTraceServiceRequest` body into columns, the engine's input (protobuf
+    /// directly, without a ``Span`` per span; JSON through ``SpanBatch``).
+    public func decodeColumns(_ body: [UInt8]) throws(InputError) -> SpanColumns {
+        switch self {
+        case .protobuf:
+            var decoder = OTLPProtobufDecoder()
+            return try decoder.decodeColumns(body, source: "otlp")
+        case .json:
+            var decoder = OTLPJSONDecoder()
+            return SpanColumns(try decoder.decode(body, source: "otlp"))
         }
     }
 }

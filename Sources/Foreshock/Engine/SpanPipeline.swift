@@ -62,14 +62,12 @@ struct SpanPipeline {
     private var reportedInvariants = InvariantCounts()
 
     /// Aggregates a batch and returns what the windows it closed produced.
-    mutating func ingest(_ batch: SpanBatch, store: Store, logger: Logger, wallClock: Int64) -> Output {
+    mutating func ingest(_ batch: SpanColumns, store: Store, logger: Logger, wallClock: Int64) -> Output {
         lastIngestWallClock = wallClock
-        for span in batch.spans { newestEnd = max(newestEnd, span.endNanos / 1_000_000) }
-        if let invariants {
-            aggregator.ingest(batch.spans, checking: invariants)
-        } else {
-            aggregator.ingest(batch)
-        }
+        if batch.count > 0 { newestEnd = max(newestEnd, batch.latestEndNanos / 1_000_000) }
+        aggregator.ingest(batch)
+        // Rules are evaluated on `Span` values (made only when there are rules).
+        invariants?.ingest(batch.makeSpans())
         return convert(aggregator.drainClosedWindows(now: newestEnd) + (invariants?.drainClosedWindows(now: newestEnd) ?? []),
                        store: store, logger: logger)
     }

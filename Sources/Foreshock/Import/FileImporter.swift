@@ -51,7 +51,7 @@ public enum FileImporter {
                 // per-window latency sketches (quantiles over any range later).
                 var pipeline = SpanPipeline(configuration: SpanIngestConfiguration())
                 let logger = Logger(label: "foreshock.import")
-                let derived = pipeline.ingest(spans, store: store, logger: logger, wallClock: .min).points
+                let derived = pipeline.ingest(SpanColumns(spans), store: store, logger: logger, wallClock: .min).points
                     + pipeline.drain(now: .min, all: true, store: store, logger: logger).points
                 var seen = Set<SeriesKey>()
                 for points in derived {

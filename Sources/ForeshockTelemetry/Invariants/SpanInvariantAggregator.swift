@@ -27,11 +27,6 @@
 /// at most `maxOpenWindows` open windows; late spans are dropped and counted. Windows close as
 /// in ``SpanMetricsAggregator``. Not thread-safe.
 ///
-/// ## In the metrics pass
-/// ``SpanMetricsAggregator/ingest(_:checking:)`` checks the rules on each span right after
-/// counting it, handing over the span's series identity and the positions of the attributes
-/// the rules read; ``ingest(_:)`` finds both itself. The results are the same.
-///
 /// - Complexity: per span, the rules without a `span.name` premise, plus one hash of the span
 ///   name and the rules scoped to it (the others are skipped unevaluated); the span's series is
 ///   found once (one hash lookup) when some rule gives a verdict, and a series key is built
@@ -68,8 +63,7 @@ public final class SpanInvariantAggregator {
     private let readsChildren: Bool
     private let seriesLimit: Int
     /// The configured dimensions allowed by the redaction policy, in order: the same as a
-    /// ``SpanMetricsAggregator``'s with this configuration, whose series identities
-    /// ``check(_:identity:)`` can then take.
+    /// ``SpanMetricsAggregator``'s with this configuration.
     let dimensionKeys: [String]
     /// The span attribute keys the rules read (`attr[...]`), each once.
     var attributeKeys: [String] { dispatch.attributeKeys }
@@ -109,41 +103,25 @@ public final class SpanInvariantAggregator {
     public func ingest(_ spans: [Span]) {
         spans.withUnsafeBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return }
-            beginBatch(buffer)
-            for index in 0..<buffer.count { check(base + index, identity: 0) }
-            endBatch()
+            // Rules that read children see those of the same batch.
+            children = readsChildren ? Self.childrenByParent(buffer) : [:]
+            for index in 0..<buffer.count { check(base + index) }
+            children = [:]
         }
     }
 
-    /// Starts checking a batch whose spans are then passed one by one to ``check(_:identity:)``
-    /// (so that a caller walking the batch for its own reasons checks each span while it is in
-    /// cache), then ``endBatch()``. Rules that read children see those of the same batch.
-    func beginBatch(_ spans: UnsafeBufferPointer<Span>) {
-        children = readsChildren ? Self.childrenByParent(spans) : [:]
-    }
-
-    func endBatch() {
-        children = [:]
-    }
-
-    /// Evaluates every rule on the span at `span` (of the current batch) and counts the verdicts;
-    /// `identity` is the span's series identity hash as ``SpanMetricsAggregator`` computes it
-    /// (with the same dimensions), or 0 to have it computed here when needed.
-    ///
-    /// `attributePositions`, when given, holds per key of ``attributeKeys`` the index of the
-    /// span's first attribute with that key, or -1 (found by a caller already walking the
-    /// attributes); otherwise they are found here.
+    /// Evaluates every rule on the span at `span` (of the current batch) and counts the verdicts.
     @inline(__always)
-    func check(_ span: UnsafePointer<Span>, identity: UInt64, attributePositions: UnsafePointer<Int32>? = nil) {
+    private func check(_ span: UnsafePointer<Span>) {
         // A span's verdicts are gathered, then counted together: the series is found once, and
         // the counts touched once per span, not per rule.
         let found: Int
         if readsChildren, let kids = children[span.pointee.spanID] {
-            found = kids.withUnsafeBufferPointer { evaluateRules(on: span, children: $0, attributePositions: attributePositions) }
+            found = kids.withUnsafeBufferPointer { evaluateRules(on: span, children: $0) }
         } else {
-            found = evaluateRules(on: span, children: UnsafeBufferPointer(start: nil, count: 0), attributePositions: attributePositions)
+            found = evaluateRules(on: span, children: UnsafeBufferPointer(start: nil, count: 0))
         }
-        if found > 0 { count(span: span, verdicts: UnsafeBufferPointer(rebasing: verdicts[..<found]), identity: identity) }
+        if found > 0 { count(span: span, verdicts: UnsafeBufferPointer(rebasing: verdicts[..<found])) }
     }
 
     /// Evaluates the rules that may apply to the span (the unscoped ones and those scoped to its
@@ -151,18 +129,16 @@ public final class SpanInvariantAggregator {
     /// (Loops and `inout` state rather than a nested function: a local captured by one is
     /// boxed and checked for exclusivity at run time.)
     @inline(__always)
-    private func evaluateRules(on span: UnsafePointer<Span>, children: UnsafeBufferPointer<Span>,
-                               attributePositions: UnsafePointer<Int32>?) -> Int {
+    private func evaluateRules(on span: UnsafePointer<Span>, children: UnsafeBufferPointer<Span>) -> Int {
         var found = 0
         var prepared = false
         for rule in dispatch.unscoped {
-            evaluate(rule, on: span, children: children, attributePositions: attributePositions, found: &found, prepared: &prepared)
+            evaluate(rule, on: span, children: children, found: &found, prepared: &prepared)
         }
         // Rules scoped to another span name are skipped unevaluated (their premise is false).
         if dispatch.hasScopedRules {
             for position in dispatch.rules(scopedTo: span.pointee.name) {
-                evaluate(dispatch.scoped[position], on: span, children: children, attributePositions: attributePositions,
-                         found: &found, prepared: &prepared)
+                evaluate(dispatch.scoped[position], on: span, children: children, found: &found, prepared: &prepared)
             }
         }
         return found
@@ -170,9 +146,9 @@ public final class SpanInvariantAggregator {
 
     @inline(__always)
     private func evaluate(_ rule: Int, on span: UnsafePointer<Span>, children: UnsafeBufferPointer<Span>,
-                          attributePositions: UnsafePointer<Int32>?, found: inout Int, prepared: inout Bool) {
+                          found: inout Int, prepared: inout Bool) {
         if !prepared {
-            if let attributePositions { dispatch.prepare(positions: attributePositions) } else { dispatch.prepare(span) }
+            dispatch.prepare(span)
             prepared = true
         }
         switch dispatch.evaluate(rule, span, children: children) {
@@ -204,9 +180,9 @@ public final class SpanInvariantAggregator {
     // MARK: - Counting
 
     /// Counts a span's verdicts (`rule << 1 | violated`) in its series.
-    private func count(span: UnsafePointer<Span>, verdicts: UnsafeBufferPointer<Int>, identity: UInt64) {
+    private func count(span: UnsafePointer<Span>, verdicts: UnsafeBufferPointer<Int>) {
         counters.evaluations += verdicts.count
-        guard let (window, series) = locate(span, identity: identity) else {
+        guard let (window, series) = locate(span) else {
             for verdict in verdicts where verdict & 1 != 0 { counters.violations += 1 }
             return
         }
@@ -225,7 +201,7 @@ public final class SpanInvariantAggregator {
 
     /// The window and series of a span some rule gave a verdict on, or nil when the span is
     /// late or would open one window too many (both counted).
-    private func locate(_ span: UnsafePointer<Span>, identity: UInt64) -> (window: Int, series: Int32)? {
+    private func locate(_ span: UnsafePointer<Span>) -> (window: Int, series: Int32)? {
         let end = span.pointee.endNanos / 1_000_000
         let start = end - ((end % windowLength) + windowLength) % windowLength
         guard start >= watermark else {
@@ -237,10 +213,9 @@ public final class SpanInvariantAggregator {
             return nil
         }
         // Known series are found by a 64-bit hash of their identity (computed without building
-        // a single string, or handed over by the metrics aggregator); the key is built (and
-        // checked) only for a new series. Two series whose hashes collide would share counts:
-        // about 10⁻¹¹ a window at 10,000 series.
-        let hash = identity != 0 ? identity : identityHash(span)
+        // a single string); the key is built (and checked) only for a new series. Two series
+        // whose hashes collide would share counts: about 10⁻¹¹ a window at 10,000 series.
+        let hash = identityHash(span)
         if let series = windows[window].byHash.find(hash) { return (window, series) }
         let series = windows[window].intern(seriesKey(span), hash: hash, limit: seriesLimit, rules: rules.count)
         if windows[window].keys[Int(series)] == nil { counters.overflowSpans += 1 }
@@ -258,13 +233,14 @@ public final class SpanInvariantAggregator {
         return value
     }
 
-    /// The identity hash ``SpanMetricsAggregator`` computes for the span's series (service, span
-    /// name, dimension values; empty values count as absent).
+    /// The identity hash of the span's series: service, span name, dimension values (empty
+    /// values count as absent).
     private func identityHash(_ span: UnsafePointer<Span>) -> UInt64 {
-        var hash = SpanMetricsAggregator.operationHash(service: SpanMetricsAggregator.hash(span.pointee.resource.serviceName),
-                                                       operation: SpanMetricsAggregator.hash(span.pointee.name))
+        var hash = SpanMetricsAggregator.mix(SpanMetricsAggregator.hash(span.pointee.resource.serviceName),
+                                             SpanMetricsAggregator.hash(span.pointee.name))
         for key in dimensionKeys {
-            hash = SpanMetricsAggregator.mix(hash, SpanMetricsAggregator.dimensionHash(Self.dimensionValue(key, of: span)))
+            let value = Self.dimensionValue(key, of: span)
+            hash = SpanMetricsAggregator.mix(hash, value.isEmpty ? 0x5555 : SpanMetricsAggregator.hash(value))
         }
         return hash
     }

@@ -54,17 +54,9 @@ public final class SpanMetricsAggregator {
 
     private let windowLength: Int64
     private let dimensionKeys: [String]
-    /// The attribute keys ``assign(_:index:)`` reads, in one pass over a span's attributes. A
-    /// role is ``packRoles(metric:invariant:)`` of the key's metric role (see
-    /// ``KeyClassifier/metricRoles(dimensions:)``) and, while invariants are checked, its index
-    /// among their span attribute keys.
-    @exclusivity(unchecked) private var classifier: KeyClassifier
-    private let metricRoles: [(String, Int)]
-    /// The invariants whose keys ``classifier`` includes.
-    @exclusivity(unchecked) private var classifiedInvariants: SpanInvariantAggregator?
-    /// Per span attribute key of ``classifiedInvariants``: the current span's first attribute
-    /// with it, or -1; valid when ``lastIdentity`` is not 0 (the span was classified).
-    @exclusivity(unchecked) private var invariantKeyPositions: UnsafeMutableBufferPointer<Int32> = .allocate(capacity: 0)
+    /// The attribute keys ``assign(_:_:text:)`` reads, in one pass over a span's attributes,
+    /// with their roles (see ``KeyClassifier/metricRoles(dimensions:)``).
+    private let classifier: KeyClassifier
     private let prototypeSketch: DDSketch
 
     // Series registry: entries by id, an open-addressing table over them.
@@ -80,22 +72,25 @@ public final class SpanMetricsAggregator {
     @exclusivity(unchecked) private var watermark: Int64 = .min
     @exclusivity(unchecked) private var lastSlot = -1
 
-    // Resource information, cached by identity (holding the resource, so ids stay unique).
+    /// Resource information, cached by identity (holding the resource, so ids stay unique).
     @exclusivity(unchecked) private var resourceCache: [ObjectIdentifier: (resource: SpanResource, info: ResourceInfo)] = [:]
-    @exclusivity(unchecked) private var lastResource: SpanResource?
-    @exclusivity(unchecked) private var lastInfo = ResourceInfo.empty
 
     // Per-batch scratch, reused.
-    @exclusivity(unchecked) private var dimensionScratch: [String]
-    /// The series-key hashes of ``dimensionScratch`` (resource values' hashes are computed once
-    /// per resource, so only dimensions set from span attributes are hashed per span).
-    @exclusivity(unchecked) private var dimensionHashes: [UInt64]
+    /// Per origin of the batch: its resource's information, and a number equal for origins of
+    /// the same service (call edges compare services by it).
+    @exclusivity(unchecked) private var originInfos: [ResourceInfo] = []
+    @exclusivity(unchecked) private var originServices: [Int32] = []
+    /// The current span's dimension values (bytes of the resource's, the span's or
+    /// ``numberText``), valid while the batch's text is.
+    private let dimensionText: UnsafeMutableBufferPointer<UnsafeRawBufferPointer>
+    /// Per dimension, room for an integer or boolean attribute value's decimal text.
+    private let numberText: UnsafeMutableRawBufferPointer
+    /// The current span's series key (see ``seriesKey(_:name:kind:status:)``).
+    @exclusivity(unchecked) private var keyScratch: UnsafeMutableRawBufferPointer = .allocate(byteCount: 256, alignment: 8)
     @exclusivity(unchecked) private var spanSlot: [Int32] = []
     @exclusivity(unchecked) private var spanAccumulator: [Int32] = []
+    @exclusivity(unchecked) private var spanSeries: [Int32] = []
     @exclusivity(unchecked) private var spanWindowStart: [Int64] = []
-    /// The operation identity (see ``operationHash(service:operation:)``) of the span last
-    /// counted by ``assign(_:index:)``, 0 when it was not counted; handed to invariant checking.
-    @exclusivity(unchecked) private var lastIdentity: UInt64 = 0
     @exclusivity(unchecked) private var childNanos: [Int64] = []
     @exclusivity(unchecked) private var batchTable: [Int32] = []
 
@@ -115,11 +110,11 @@ public final class SpanMetricsAggregator {
         self.windowLength = max(1, configuration.windowMilliseconds)
         let dimensions = configuration.labelDimensions
         self.dimensionKeys = dimensions
-        self.metricRoles = KeyClassifier.metricRoles(dimensions: dimensions)
-        self.classifier = KeyClassifier(metricRoles.map { ($0.0, Self.packRoles(metric: $0.1, invariant: -1)) })
+        self.classifier = KeyClassifier(KeyClassifier.metricRoles(dimensions: dimensions))
         self.prototypeSketch = DDSketch(relativeAccuracy: configuration.relativeAccuracy)
-        self.dimensionScratch = Array(repeating: "", count: dimensions.count)
-        self.dimensionHashes = Array(repeating: Self.emptyDimensionHash, count: dimensions.count)
+        self.dimensionText = .allocate(capacity: dimensions.count)
+        self.dimensionText.initialize(repeating: UnsafeRawBufferPointer(start: nil, count: 0))
+        self.numberText = .allocate(byteCount: max(1, dimensions.count * Self.numberTextBytes), alignment: 8)
         var capacity = 1
         while capacity < max(16, configuration.joinBufferCapacity) { capacity <<= 1 }
         self.joinMask = capacity - 1
@@ -128,6 +123,16 @@ public final class SpanMetricsAggregator {
         self.recentTags = Array(repeating: 0, count: capacity)
         self.orphanTags = Array(repeating: 0, count: capacity)
     }
+
+    deinit {
+        classifier.deallocate()
+        dimensionText.deallocate()
+        numberText.deallocate()
+        keyScratch.deallocate()
+    }
+
+    /// Bytes per dimension in ``numberText``: the longest `Int64` in decimal, and more.
+    private static let numberTextBytes = 24
 
     /// The number of series currently tracked (overflow series included).
     public var activeSeries: Int { entries.count - freeIDs.count }
@@ -140,8 +145,8 @@ public final class SpanMetricsAggregator {
     public var estimatedMemoryBytes: Int {
         var total = entries.capacity * MemoryLayout<SeriesEntry>.stride + table.capacity * 4
         for entry in entries where entry.live {
-            total += entry.dimensions.capacity * MemoryLayout<String>.stride
-                + entry.service.utf8.count + entry.operation.utf8.count + entry.dimensions.reduce(0) { $0 + $1.utf8.count }
+            total += entry.key.capacity + entry.labels.capacity * MemoryLayout<MetricLabel>.stride
+                + entry.labels.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count }
         }
         for window in windows {
             total += window.accumulators.capacity * MemoryLayout<SeriesAccumulator>.stride + window.bySeries.capacity * 16
@@ -158,95 +163,55 @@ public final class SpanMetricsAggregator {
 
     // MARK: Ingest
 
-    /// Counts the spans of `batch`.
+    /// Counts the spans of `batch` (one batch for call-edge joining).
     ///
     /// - Complexity: O(spans × attributes), amortised; no allocation per span on the steady
     ///   path (known series, open window), beyond exemplar replacements.
-    public func ingest(_ batch: SpanBatch) {
-        ingest(batch.spans)
-    }
-
-    /// Counts `spans` (one batch for call-edge joining).
-    public func ingest(_ spans: [Span]) {
-        ingest(spans, invariants: nil)
-    }
-
-    /// Counts `spans` and checks `invariants`' rules on them: the same as `ingest(spans)` then
-    /// `invariants.ingest(spans)`, but in one pass, each span checked right after it is counted
-    /// (while it is in cache), with the series identity found here handed over instead of being
-    /// looked up again. (The invariants must have been built with this aggregator's dimensions
-    /// and redaction policy to share it; otherwise they find it themselves.)
-    public func ingest(_ spans: [Span], checking invariants: SpanInvariantAggregator) {
-        ingest(spans, invariants: invariants)
-    }
-
-    deinit {
-        classifier.deallocate()
-        invariantKeyPositions.deallocate()
-    }
-
-    /// A classifier role: the metric role and the invariant key index, each plus one (0: none).
-    private static func packRoles(metric: Int, invariant: Int) -> Int {
-        (metric + 1) | (invariant + 1) << 16
-    }
-
-    /// Makes ``classifier`` also find `invariants`' span attribute keys.
-    private func classify(_ invariants: SpanInvariantAggregator) {
-        guard classifiedInvariants !== invariants else { return }
-        var roles = metricRoles.map { ($0.0, Self.packRoles(metric: $0.1, invariant: -1)) }
-        for (index, key) in invariants.attributeKeys.enumerated() {
-            if let known = roles.firstIndex(where: { InvariantValue.utf8Equal($0.0, key) }) {
-                roles[known].1 |= Self.packRoles(metric: -1, invariant: index)
-            } else {
-                roles.append((key, Self.packRoles(metric: -1, invariant: index)))
-            }
-        }
-        classifier.deallocate()
-        classifier = KeyClassifier(roles)
-        invariantKeyPositions.deallocate()
-        invariantKeyPositions = .allocate(capacity: invariants.attributeKeys.count)
-        invariantKeyPositions.initialize(repeating: -1)
-        classifiedInvariants = invariants
-    }
-
-    private func ingest(_ spans: [Span], invariants: SpanInvariantAggregator?) {
-        let n = spans.count
+    public func ingest(_ batch: SpanColumns) {
+        let n = batch.count
         guard n > 0 else { return }
         prepareScratch(n)
-        // Spans are read in place through a pointer: copying a `Span` value costs a retain and a
-        // release per reference-counted field (name, attributes, resource, strings).
-        spans.withUnsafeBufferPointer { buffer in
-            let base = buffer.baseAddress!
-            if let invariants {
-                classify(invariants)
-                let sharesIdentity = invariants.dimensionKeys == dimensionKeys
-                let positions = UnsafePointer(invariantKeyPositions.baseAddress)
-                invariants.beginBatch(buffer)
-                for i in 0..<n {
-                    assign(base + i, index: i)
-                    // A span not counted here (late, say) was not classified: the invariants
-                    // find its series and attributes themselves.
-                    let classified = lastIdentity != 0
-                    invariants.check(base + i, identity: classified && sharesIdentity ? lastIdentity : 0,
-                                     attributePositions: classified ? positions : nil)
-                }
-                invariants.endBatch()
-            } else {
-                for i in 0..<n { assign(base + i, index: i) }
-            }
-            joinCalls(buffer)
+        prepareOrigins(batch.origins)
+        batch.text.withUnsafeBytes { text in
+            for i in 0..<n { assign(batch, i, text: text) }
+            joinCalls(batch, text: text)
         }
+        originInfos.removeAll(keepingCapacity: true)
+    }
+
+    /// Counts the spans of `batch` (converted to ``SpanColumns`` first).
+    public func ingest(_ batch: SpanBatch) {
+        ingest(SpanColumns(batch))
+    }
+
+    /// Counts `spans` (one batch for call-edge joining; converted to ``SpanColumns`` first).
+    public func ingest(_ spans: [Span]) {
+        ingest(SpanColumns(spans: spans))
     }
 
     private func prepareScratch(_ n: Int) {
         spanSlot.removeAll(keepingCapacity: true)
         spanAccumulator.removeAll(keepingCapacity: true)
+        spanSeries.removeAll(keepingCapacity: true)
         spanWindowStart.removeAll(keepingCapacity: true)
         childNanos.removeAll(keepingCapacity: true)
         spanSlot.append(contentsOf: repeatElement(-1, count: n))
         spanAccumulator.append(contentsOf: repeatElement(-1, count: n))
+        spanSeries.append(contentsOf: repeatElement(-1, count: n))
         spanWindowStart.append(contentsOf: repeatElement(0, count: n))
         childNanos.append(contentsOf: repeatElement(0, count: n))
+    }
+
+    /// Looks up each origin's resource information once per batch.
+    private func prepareOrigins(_ origins: [SpanOrigin]) {
+        originInfos.removeAll(keepingCapacity: true)
+        originServices.removeAll(keepingCapacity: true)
+        for origin in origins {
+            let info = resourceInfo(origin.resource)
+            let same = originInfos.firstIndex { $0 === info || $0.service == info.service }
+            originServices.append(Int32(same ?? originInfos.count))
+            originInfos.append(info)
+        }
     }
 
     /// Window start (ms) of a span ending at `endNanos`.
@@ -257,34 +222,19 @@ public final class SpanMetricsAggregator {
         return (ms < 0 && q * windowLength != ms ? q - 1 : q) * windowLength
     }
 
-    /// The service hash of `resource` (usually the last resource seen).
-    @inline(__always)
-    private func lastServiceHash(_ resource: SpanResource) -> UInt64 {
-        if let lastResource, lastResource === resource { return lastInfo.serviceHash }
-        return Self.hash(resource.serviceName)
-    }
-
     private func resourceInfo(_ resource: SpanResource) -> ResourceInfo {
-        if let lastResource, lastResource === resource { return lastInfo }
         let id = ObjectIdentifier(resource)
-        let info: ResourceInfo
-        if let cached = resourceCache[id] {
-            info = cached.info
-        } else {
-            info = ResourceInfo(resource, dimensions: dimensionKeys, utilization: configuration.utilizationAttributes)
-            if resourceCache.count >= 4096 { resourceCache.removeAll(keepingCapacity: true) }
-            resourceCache[id] = (resource, info)
-        }
-        lastResource = resource
-        lastInfo = info
+        if let cached = resourceCache[id] { return cached.info }
+        let info = ResourceInfo(resource, dimensions: dimensionKeys, utilization: configuration.utilizationAttributes)
+        if resourceCache.count >= 4096 { resourceCache.removeAll(keepingCapacity: true) }
+        resourceCache[id] = (resource, info)
         return info
     }
 
-    /// Counts one span into its series and window (pass one of a batch).
+    /// Counts span `i` of `batch` into its series and window (pass one of a batch).
     @inline(__always)
-    private func assign(_ span: UnsafePointer<Span>, index: Int) {
-        lastIdentity = 0
-        let start = windowStart(endNanos: span.pointee.endNanos)
+    private func assign(_ batch: SpanColumns, _ i: Int, text: UnsafeRawBufferPointer) {
+        let start = windowStart(endNanos: batch.endNanos[i])
         if start < watermark {
             statistics.lateSpans += 1
             return
@@ -293,55 +243,39 @@ public final class SpanMetricsAggregator {
             statistics.spansBeyondOpenWindows += 1
             return
         }
-        let info = resourceInfo(span.pointee.resource)
-        let dimensionCount = dimensionScratch.count
-        for d in 0..<dimensionCount {
-            dimensionScratch[d] = info.dimensions[d]
-            dimensionHashes[d] = info.dimensionHashes[d]
-        }
+        let info = originInfos[Int(batch.originIndices[i])]
+        let dimensionCount = dimensionKeys.count
+        for d in 0..<dimensionCount { dimensionText[d] = info.dimensionBytes[d] }
         var httpStatus: Int64 = 0
         var grpcStatus: Int64 = 0
         var inputTokens: Int64 = 0
         var outputTokens: Int64 = 0
-        let positions = invariantKeyPositions
-        for index in positions.indices { positions[index] = -1 }
-        // Attributes are read in place (iterating the array would copy each one: a retain and
-        // a release of its key and value).
-        span.pointee.attributes.withUnsafeBufferPointer { attributes in
-            for position in attributes.indices {
-                let roles = classifier.role(of: attributes[position].key)
-                if roles <= 0 { continue }
-                let invariantKey = roles >> 16 - 1
-                if invariantKey >= 0 && positions[invariantKey] < 0 { positions[invariantKey] = Int32(position) }
-                let role = roles & 0xFFFF - 1
-                if role < 0 { continue }
-                if role < dimensionCount {
-                    if let text = attributes[position].value.labelText {
-                        dimensionHashes[role] = Self.dimensionHash(text)
-                        dimensionScratch[role] = text
-                    }
-                    continue
-                }
-                switch role - dimensionCount {
-                case KeyClassifier.httpStatus: httpStatus = attributes[position].value.intValue ?? 0
-                case KeyClassifier.grpcStatus: grpcStatus = attributes[position].value.intValue ?? 0
-                case KeyClassifier.inputTokens: inputTokens = attributes[position].value.intValue ?? 0
-                case KeyClassifier.outputTokens: outputTokens = attributes[position].value.intValue ?? 0
-                default: break
-                }
+        for a in batch.attributeRange(of: i) {
+            let role = classifier.role(of: batch.attributeKeys[a].bytes(in: text))
+            if role < 0 { continue }
+            let value = batch.attributeValues[a]
+            if role < dimensionCount {
+                if let label = labelText(value, dimension: role, text: text) { dimensionText[role] = label }
+                continue
+            }
+            switch role - dimensionCount {
+            case KeyClassifier.httpStatus: httpStatus = value.intValue(text: text) ?? 0
+            case KeyClassifier.grpcStatus: grpcStatus = value.intValue(text: text) ?? 0
+            case KeyClassifier.inputTokens: inputTokens = value.intValue(text: text) ?? 0
+            case KeyClassifier.outputTokens: outputTokens = value.intValue(text: text) ?? 0
+            default: break
             }
         }
-        let isError = Span.isEffectiveError(status: span.pointee.status, httpStatus: httpStatus, grpcStatus: grpcStatus)
-        let status: SpanStatusCode = isError ? .error : span.pointee.status
-        let seriesID = series(service: info.service, serviceHash: info.serviceHash, operation: span.pointee.name,
-                              kind: span.pointee.kind, status: status, windowStart: start)
+        let isError = Span.isEffectiveError(status: batch.statuses[i], httpStatus: httpStatus, grpcStatus: grpcStatus)
+        let status: SpanStatusCode = isError ? .error : batch.statuses[i]
+        let seriesID = series(info, name: batch.names[i].bytes(in: text), kind: batch.kinds[i], status: status, windowStart: start)
         if entries[Int(seriesID)].overflow { statistics.overflowSpans += 1 }
         let accumulatorIndex = accumulator(seriesID, slot: slot)
-        let duration = span.pointee.durationNanos
+        let duration = batch.endNanos[i] &- batch.startNanos[i]
         windows[slot].accumulators[Int(accumulatorIndex)].add(
             duration: duration, isError: isError, inputTokens: inputTokens, outputTokens: outputTokens)
         if windows[slot].accumulators[Int(accumulatorIndex)].wantsExemplar(duration: duration, isError: isError, limit: configuration.exemplarsPerSeries) {
-            let exemplar = makeExemplar(span.pointee, isError: isError)
+            let exemplar = makeExemplar(batch, i, text: text, isError: isError)
             windows[slot].accumulators[Int(accumulatorIndex)].keep(exemplar, limit: configuration.exemplarsPerSeries)
         }
         if !info.utilization.isEmpty {
@@ -350,19 +284,52 @@ public final class SpanMetricsAggregator {
             }
         }
         statistics.spansIngested += 1
-        spanSlot[index] = Int32(slot)
-        spanAccumulator[index] = accumulatorIndex
-        spanWindowStart[index] = start
+        spanSlot[i] = Int32(slot)
+        spanAccumulator[i] = accumulatorIndex
+        spanSeries[i] = seriesID
+        spanWindowStart[i] = start
     }
 
-    private func makeExemplar(_ span: Span, isError: Bool) -> Exemplar {
+    /// The text a value has as the label of dimension `d` (``AttributeValue/labelText``: strings
+    /// as they are, integers in decimal, booleans as `true`/`false`), or nil.
+    @inline(__always)
+    private func labelText(_ value: ColumnValue, dimension d: Int, text: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
+        switch value {
+        case let .text(range): return range.bytes(in: text)
+        case let .int(number):
+            // Written backwards from the end of the dimension's room.
+            let room = UnsafeMutableRawBufferPointer(rebasing: numberText[d * Self.numberTextBytes ..< (d + 1) * Self.numberTextBytes])
+            var digits = number.magnitude
+            var end = room.count
+            repeat {
+                end -= 1
+                room[end] = UInt8(48 + digits % 10)
+                digits /= 10
+            } while digits > 0
+            if number < 0 {
+                end -= 1
+                room[end] = UInt8(ascii: "-")
+            }
+            return UnsafeRawBufferPointer(rebasing: room[end...])
+        case let .bool(flag):
+            let word: StaticString = flag ? "true" : "false"
+            let room = UnsafeMutableRawBufferPointer(rebasing: numberText[d * Self.numberTextBytes ..< d * Self.numberTextBytes + word.utf8CodeUnitCount])
+            room.copyMemory(from: UnsafeRawBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount))
+            return UnsafeRawBufferPointer(room)
+        case .double, .complex: return nil
+        }
+    }
+
+    private func makeExemplar(_ batch: SpanColumns, _ i: Int, text: UnsafeRawBufferPointer, isError: Bool) -> Exemplar {
         let policy = configuration.redaction
-        var attributes = policy.filter(span.attributes)
-        for attribute in policy.filter(span.resource.attributes) where !attributes.contains(where: { $0.key == attribute.key }) {
+        var attributes = policy.filter(batch.attributes(of: i, text: text))
+        let resource = batch.origins[Int(batch.originIndices[i])].resource
+        for attribute in policy.filter(resource.attributes) where !attributes.contains(where: { $0.key == attribute.key }) {
             attributes.append(attribute)
         }
-        return Exemplar(traceID: span.traceID, spanID: span.spanID, durationNanos: span.durationNanos, endNanos: span.endNanos,
-                        isError: isError, statusMessage: policy.redact(span.statusMessage), attributes: attributes)
+        return Exemplar(traceID: batch.traceIDs[i], spanID: batch.spanIDs[i], durationNanos: batch.endNanos[i] &- batch.startNanos[i],
+                        endNanos: batch.endNanos[i], isError: isError,
+                        statusMessage: policy.redact(batch.statusMessages[i].string(in: text)), attributes: attributes)
     }
 
     // MARK: Series registry
@@ -374,38 +341,47 @@ public final class SpanMetricsAggregator {
         return x
     }
 
-    static let emptyDimensionHash: UInt64 = 0x5555
-
-    /// The start of a series' identity hash, from the hashes of its service and span name; each
-    /// dimension's ``dimensionHash(_:)`` is then mixed in, in configured order. Kind and status
-    /// come after, so the identity of an operation (what an invariant series is keyed by) is a
-    /// prefix of its metric series' hash.
-    @inline(__always)
-    static func operationHash(service: UInt64, operation: UInt64) -> UInt64 {
-        mix(service, operation)
-    }
-
-    /// A dimension value's contribution to a series hash.
-    @inline(__always)
-    static func dimensionHash(_ text: String) -> UInt64 {
-        text.isEmpty ? emptyDimensionHash : hash(text)
-    }
-
     @inline(__always)
     static func hash(_ text: String) -> UInt64 {
         var text = text
         return text.withUTF8 { StringInterner.hash(UnsafeRawBufferPointer($0)) }
     }
 
-    /// The id of the series for the span described by the arguments and ``dimensionScratch``,
-    /// created (or redirected to an overflow series) when new.
+    /// Writes the identity of the current span's series to ``keyScratch`` and returns it: kind
+    /// and status bytes, then the service, the span name and each of ``dimensionText``, each
+    /// as a 4-byte length and its bytes (an absent dimension is empty).
     @inline(__always)
-    private func series(service: String, serviceHash: UInt64, operation: String, kind: SpanKind, status: SpanStatusCode,
+    private func seriesKey(_ info: ResourceInfo, name: UnsafeRawBufferPointer, kind: SpanKind,
+                           status: SpanStatusCode) -> UnsafeRawBufferPointer {
+        var needed = 2 + 4 + info.serviceBytes.count + 4 + name.count
+        for d in 0..<dimensionKeys.count { needed += 4 + dimensionText[d].count }
+        if needed > keyScratch.count {
+            keyScratch.deallocate()
+            keyScratch = .allocate(byteCount: needed * 2, alignment: 8)
+        }
+        let out = keyScratch.baseAddress!
+        out.storeBytes(of: kind.rawValue, as: UInt8.self)
+        out.storeBytes(of: status.rawValue, toByteOffset: 1, as: UInt8.self)
+        var at = 2
+        @inline(__always) func put(_ bytes: UnsafeRawBufferPointer) {
+            out.storeBytes(of: UInt32(truncatingIfNeeded: bytes.count), toByteOffset: at, as: UInt32.self)
+            at += 4
+            if let base = bytes.baseAddress, bytes.count > 0 { (out + at).copyMemory(from: base, byteCount: bytes.count) }
+            at += bytes.count
+        }
+        put(info.serviceBytes)
+        put(name)
+        for d in 0..<dimensionKeys.count { put(dimensionText[d]) }
+        return UnsafeRawBufferPointer(start: out, count: at)
+    }
+
+    /// The id of the series of the current span (``seriesKey(_:name:kind:status:)``), created (or
+    /// redirected to an overflow series) when new.
+    @inline(__always)
+    private func series(_ info: ResourceInfo, name: UnsafeRawBufferPointer, kind: SpanKind, status: SpanStatusCode,
                         windowStart: Int64) -> Int32 {
-        var identity = Self.operationHash(service: serviceHash, operation: Self.hash(operation))
-        for d in 0..<dimensionHashes.count { identity = Self.mix(identity, dimensionHashes[d]) }
-        lastIdentity = identity
-        let h = Self.mix(identity, UInt64(kind.rawValue) << 8 | UInt64(status.rawValue))
+        let key = seriesKey(info, name: name, kind: kind, status: status)
+        let h = StringInterner.hash(key)
         // Probe inline, reading fields in place (copying a whole entry costs a retain per field).
         let mask = table.count - 1
         var p = Int(truncatingIfNeeded: h) & mask
@@ -413,15 +389,15 @@ public final class SpanMetricsAggregator {
             let id = table[p]
             if id < 0 { break }
             let e = Int(id)
-            if entries[e].hash == h && !entries[e].overflow && entries[e].kind == kind && entries[e].status == status
-                && entries[e].operation == operation && entries[e].service == service && entries[e].dimensions == dimensionScratch {
+            if entries[e].hash == h && !entries[e].overflow && entries[e].key.count == key.count
+                && entries[e].key.withUnsafeBufferPointer({ memcmpEqual($0.baseAddress!, key.baseAddress!, key.count) }) {
                 if entries[e].lastWindowStart < windowStart { entries[e].lastWindowStart = windowStart }
                 return id
             }
             p = (p + 1) & mask
         }
-        return newSeries(hash: h, service: service, serviceHash: serviceHash, operation: operation, kind: kind,
-                         status: status, windowStart: windowStart)
+        return newSeries(hash: h, key: key, service: info.service, operation: String(decoding: name, as: UTF8.self),
+                         kind: kind, status: status, windowStart: windowStart)
     }
 
     @inline(__always)
@@ -437,7 +413,7 @@ public final class SpanMetricsAggregator {
         }
     }
 
-    private func newSeries(hash: UInt64, service: String, serviceHash: UInt64, operation: String, kind: SpanKind,
+    private func newSeries(hash: UInt64, key: UnsafeRawBufferPointer, service: String, operation: String, kind: SpanKind,
                            status: SpanStatusCode, windowStart: Int64) -> Int32 {
         let existing = seriesPerService[service]
         if existing == nil && seriesPerService.count >= configuration.maxServices {
@@ -449,22 +425,23 @@ public final class SpanMetricsAggregator {
         seriesPerService[service, default: 0] += 1
         let policy = configuration.redaction
         let limit = configuration.maxLabelValueBytes
+        var dimensions: [MetricLabel] = []
+        for (d, name) in dimensionKeys.enumerated() where dimensionText[d].count > 0 {
+            let value = String(decoding: dimensionText[d], as: UTF8.self)
+            dimensions.append(MetricLabel(name, policy.redact(value).truncated(toUTF8: limit)))
+        }
         let entry = SeriesEntry(
-            hash: hash, service: service, operation: operation, kind: kind, status: status,
-            dimensions: dimensionScratch, overflow: false, lastWindowStart: windowStart,
+            hash: hash, key: Array(key), service: service, operation: operation, status: status, overflow: false, lastWindowStart: windowStart,
             labels: Self.labels(service: policy.redact(service).truncated(toUTF8: limit),
                                 operation: policy.redact(operation).truncated(toUTF8: limit),
-                                kind: kind, status: status,
-                                dimensions: zip(dimensionKeys, dimensionScratch).compactMap { key, value in
-                                    value.isEmpty ? nil : MetricLabel(key, policy.redact(value).truncated(toUTF8: limit))
-                                }))
+                                kind: kind, status: status, dimensions: dimensions))
         return insert(entry)
     }
 
     private func overflowSeries(service: String, windowStart: Int64) -> Int32 {
         let h = Self.mix(Self.hash(service), 0x0F0F_0F0F)
         let id = find(h) { $0.overflow && $0.service == service } ?? insert(SeriesEntry(
-            hash: h, service: service, operation: "", kind: .unspecified, status: .unset, dimensions: [], overflow: true,
+            hash: h, key: [], service: service, operation: "", status: .unset, overflow: true,
             lastWindowStart: windowStart,
             labels: ([MetricLabel("otel.metric.overflow", "true")]
                 + (service.isEmpty ? [] : [MetricLabel("service", configuration.redaction.redact(service))])).sorted()))
@@ -546,15 +523,15 @@ public final class SpanMetricsAggregator {
     }
 
     /// Pass two of a batch: in-batch parent links, then the join buffers; then self time.
-    private func joinCalls(_ spans: UnsafeBufferPointer<Span>) {
-        let n = spans.count
+    private func joinCalls(_ batch: SpanColumns, text: UnsafeRawBufferPointer) {
+        let n = batch.count
         var capacity = 16
         while capacity < n * 2 { capacity <<= 1 }
         batchTable.removeAll(keepingCapacity: true)
         batchTable.append(contentsOf: repeatElement(-1, count: capacity))
         let mask = capacity - 1
-        for i in 0..<n where spanAccumulator[i] >= 0 && !spans[i].spanID.isZero {
-            var p = Int(truncatingIfNeeded: Self.joinHash(spans[i].traceID, spans[i].spanID)) & mask
+        for i in 0..<n where spanAccumulator[i] >= 0 && !batch.spanIDs[i].isZero {
+            var p = Int(truncatingIfNeeded: Self.joinHash(batch.traceIDs[i], batch.spanIDs[i])) & mask
             while batchTable[p] >= 0 { p = (p + 1) & mask }
             batchTable[p] = Int32(i)
         }
@@ -563,63 +540,71 @@ public final class SpanMetricsAggregator {
             while true {
                 let j = batchTable[p]
                 if j < 0 { return nil }
-                if spans[Int(j)].spanID == id && spans[Int(j)].traceID == trace { return Int(j) }
+                if batch.spanIDs[Int(j)] == id && batch.traceIDs[Int(j)] == trace { return Int(j) }
                 p = (p + 1) & mask
             }
         }
         // Children → parents.
-        for i in 0..<n where spanAccumulator[i] >= 0 && !spans[i].parentSpanID.isZero {
-            let child = spans.baseAddress! + i
-            if let j = lookup(child.pointee.traceID, child.pointee.parentSpanID), j != i {
-                let parent = spans.baseAddress! + j
-                childNanos[j] &+= Self.overlap(child, parent.pointee.startNanos, parent.pointee.endNanos)
-                if parent.pointee.resource.serviceName != child.pointee.resource.serviceName {
-                    recordEdge(caller: parent, callerError: isEffectiveError(j, spans), windowStart: spanWindowStart[j],
-                               calleeService: child.pointee.resource.serviceName, calleeOperation: child.pointee.name)
+        for i in 0..<n where spanAccumulator[i] >= 0 && !batch.parentSpanIDs[i].isZero {
+            if let j = lookup(batch.traceIDs[i], batch.parentSpanIDs[i]), j != i {
+                childNanos[j] &+= Self.overlap(batch, i, batch.startNanos[j], batch.endNanos[j])
+                if originServices[Int(batch.originIndices[j])] != originServices[Int(batch.originIndices[i])] {
+                    let caller = names(batch, j, text: text), callee = names(batch, i, text: text)
+                    recordEdge(callerService: caller.service, callerOperation: caller.operation,
+                               durationNanos: batch.endNanos[j] &- batch.startNanos[j], callerError: isEffectiveError(batch, j),
+                               windowStart: spanWindowStart[j], calleeService: callee.service, calleeOperation: callee.operation)
                 }
-            } else if !joinRecent(child) {
-                rememberOrphan(child, windowStart: spanWindowStart[i])
+            } else if !joinRecent(batch, i, text: text) {
+                rememberOrphan(batch, i, text: text)
             }
         }
         // Parents meeting their earlier children; self time; remember for later children.
         for i in 0..<n where spanAccumulator[i] >= 0 {
-            let span = spans.baseAddress! + i
-            if !span.pointee.spanID.isZero { adoptOrphans(i, span, spans) }
-            let duration = span.pointee.durationNanos
+            let spanID = batch.spanIDs[i]
+            if !spanID.isZero { adoptOrphans(batch, i, text: text) }
+            let duration = batch.endNanos[i] &- batch.startNanos[i]
             let selfNanos = max(0, duration - min(duration, childNanos[i]))
             let slot = Int(spanSlot[i])
             windows[slot].accumulators[Int(spanAccumulator[i])].selfNanos &+= selfNanos
-            if !span.pointee.spanID.isZero {
-                let hash = Self.joinHash(span.pointee.traceID, span.pointee.spanID)
+            if !spanID.isZero {
+                let hash = Self.joinHash(batch.traceIDs[i], spanID)
                 let key = Int(truncatingIfNeeded: hash) & joinMask
                 recentTags[key] = Self.tag(hash)
-                let seriesID = windows[slot].accumulators[Int(spanAccumulator[i])].seriesID
+                let seriesID = spanSeries[i]
                 if entries[Int(seriesID)].overflow {
-                    recentOverflowNames[key] = (span.pointee.resource.serviceName, span.pointee.name)
+                    let caller = names(batch, i, text: text)
+                    recentOverflowNames[key] = (caller.service, caller.operation)
                 } else if !recentOverflowNames.isEmpty {
                     recentOverflowNames[key] = nil
                 }
-                recent[key] = RecentSpan(traceID: span.pointee.traceID, spanID: span.pointee.spanID,
-                                         serviceHash: entries[Int(seriesID)].overflow ? Self.hash(span.pointee.resource.serviceName)
-                                             : lastServiceHash(span.pointee.resource),
-                                         startNanos: span.pointee.startNanos, endNanos: span.pointee.endNanos,
-                                         isError: isEffectiveError(i, spans), windowStart: spanWindowStart[i],
+                recent[key] = RecentSpan(traceID: batch.traceIDs[i], spanID: spanID,
+                                         serviceHash: originInfos[Int(batch.originIndices[i])].serviceHash,
+                                         startNanos: batch.startNanos[i], endNanos: batch.endNanos[i],
+                                         isError: isEffectiveError(batch, i), windowStart: spanWindowStart[i],
                                          seriesID: seriesID, accumulator: spanAccumulator[i], remainingSelfNanos: selfNanos)
             }
         }
     }
 
-    /// Whether span `i` of the batch was counted as an error (its series' status).
-    private func isEffectiveError(_ i: Int, _ spans: UnsafeBufferPointer<Span>) -> Bool {
-        let slot = Int(spanSlot[i])
-        let series = windows[slot].accumulators[Int(spanAccumulator[i])].seriesID
-        return entries[Int(series)].status == .error || (entries[Int(series)].overflow && spans[i].status == .error)
+    /// The service and name of counted span `i`: its series' (no copy), or for a span of an
+    /// overflow series, its own.
+    @inline(__always)
+    private func names(_ batch: SpanColumns, _ i: Int, text: UnsafeRawBufferPointer) -> OrphanChildren.Callee {
+        let series = Int(spanSeries[i])
+        if !entries[series].overflow { return OrphanChildren.Callee(service: entries[series].service, operation: entries[series].operation) }
+        return OrphanChildren.Callee(service: originInfos[Int(batch.originIndices[i])].service, operation: batch.names[i].string(in: text))
     }
 
-    /// The part of `child`'s interval within `[start, end]`, in nanoseconds.
+    /// Whether counted span `i` was counted as an error (its series' status).
+    private func isEffectiveError(_ batch: SpanColumns, _ i: Int) -> Bool {
+        let series = Int(spanSeries[i])
+        return entries[series].status == .error || (entries[series].overflow && batch.statuses[i] == .error)
+    }
+
+    /// The part of span `i`'s interval within `[start, end]`, in nanoseconds.
     @inline(__always)
-    private static func overlap(_ child: UnsafePointer<Span>, _ start: Int64, _ end: Int64) -> Int64 {
-        max(0, min(child.pointee.endNanos, end) - max(child.pointee.startNanos, start))
+    private static func overlap(_ batch: SpanColumns, _ i: Int, _ start: Int64, _ end: Int64) -> Int64 {
+        max(0, min(batch.endNanos[i], end) - max(batch.startNanos[i], start))
     }
 
     /// Whether `expiresFrom` (a window start) is too old to join.
@@ -629,19 +614,20 @@ public final class SpanMetricsAggregator {
         return windowStart < newest - configuration.joinExpiryWindows * windowLength
     }
 
-    /// Joins a child to a parent from an earlier batch; false when the parent is unknown.
-    private func joinRecent(_ child: UnsafePointer<Span>) -> Bool {
-        let hash = Self.joinHash(child.pointee.traceID, child.pointee.parentSpanID)
+    /// Joins child `i` to a parent from an earlier batch; false when the parent is unknown.
+    private func joinRecent(_ batch: SpanColumns, _ i: Int, text: UnsafeRawBufferPointer) -> Bool {
+        let parentID = batch.parentSpanIDs[i], traceID = batch.traceIDs[i]
+        let hash = Self.joinHash(traceID, parentID)
         let key = Int(truncatingIfNeeded: hash) & joinMask
-        guard recentTags[key] == Self.tag(hash), var parent = recent[key], parent.spanID == child.pointee.parentSpanID, parent.traceID == child.pointee.traceID,
+        guard recentTags[key] == Self.tag(hash), var parent = recent[key], parent.spanID == parentID, parent.traceID == traceID,
               !expired(parent.windowStart) else { return false }
-        let reduction = min(parent.remainingSelfNanos, Self.overlap(child, parent.startNanos, parent.endNanos))
+        let reduction = min(parent.remainingSelfNanos, Self.overlap(batch, i, parent.startNanos, parent.endNanos))
         if reduction > 0, let slot = openSlot(parent.windowStart) {
             windows[slot].accumulators[Int(parent.accumulator)].selfNanos &-= reduction
             parent.remainingSelfNanos -= reduction
             recent[key] = parent
         }
-        let childService = child.pointee.resource.serviceName
+        let childInfo = originInfos[Int(batch.originIndices[i])]
         if openSlot(parent.windowStart) != nil {
             // The parent's window is open, so its series is live (a series is released only
             // when idle in every open window) and holds the parent's service and name, except
@@ -649,24 +635,28 @@ public final class SpanMetricsAggregator {
             let names = entries[Int(parent.seriesID)].overflow
                 ? (recentOverflowNames[key] ?? ("", ""))
                 : (entries[Int(parent.seriesID)].service, entries[Int(parent.seriesID)].operation)
-            if names.0 != childService {
+            if names.0 != childInfo.service {
+                let callee = self.names(batch, i, text: text)
                 recordEdge(callerService: names.0, callerOperation: names.1,
                            durationNanos: parent.endNanos - parent.startNanos, callerError: parent.isError,
-                           windowStart: parent.windowStart, calleeService: childService, calleeOperation: child.pointee.name)
+                           windowStart: parent.windowStart, calleeService: callee.service, calleeOperation: callee.operation)
             }
-        } else if parent.serviceHash != Self.hash(childService) {
+        } else if parent.serviceHash != childInfo.serviceHash {
             statistics.lateEdges += 1
         }
         return true
     }
 
-    private func rememberOrphan(_ child: UnsafePointer<Span>, windowStart: Int64) {
-        let hash = Self.joinHash(child.pointee.traceID, child.pointee.parentSpanID)
+    private func rememberOrphan(_ batch: SpanColumns, _ i: Int, text: UnsafeRawBufferPointer) {
+        let parentID = batch.parentSpanIDs[i], traceID = batch.traceIDs[i]
+        let hash = Self.joinHash(traceID, parentID)
         let key = Int(truncatingIfNeeded: hash) & joinMask
         let tag = Self.tag(hash)
-        let callee = OrphanChildren.Callee(service: child.pointee.resource.serviceName, operation: child.pointee.name)
-        if orphanTags[key] == tag, var entry = orphans[key], entry.parentID == child.pointee.parentSpanID, entry.traceID == child.pointee.traceID, !expired(entry.windowStart) {
-            entry.absorb(child, windowStart: windowStart, callee: callee)
+        let child = OrphanChildren.Child(traceID: traceID, parentID: parentID, startNanos: batch.startNanos[i],
+                                         endNanos: batch.endNanos[i], windowStart: spanWindowStart[i])
+        let callee = names(batch, i, text: text)
+        if orphanTags[key] == tag, var entry = orphans[key], entry.parentID == parentID, entry.traceID == traceID, !expired(entry.windowStart) {
+            entry.absorb(child, callee: callee)
             orphans[key] = entry
             return
         }
@@ -675,30 +665,30 @@ public final class SpanMetricsAggregator {
         // An occupied slot is overwritten in place, keeping its callee array's storage: one
         // allocation and free fewer per orphan (most children arrive before their parent).
         if orphans[key] == nil {
-            orphans[key] = OrphanChildren(traceID: child.pointee.traceID, parentID: child.pointee.parentSpanID, windowStart: windowStart,
-                                          childNanos: child.pointee.durationNanos, earliestStart: child.pointee.startNanos,
-                                          latestEnd: child.pointee.endNanos, count: 1, callees: [callee])
+            orphans[key] = OrphanChildren(child, callee: callee)
         } else {
-            orphans[key]?.restart(child, windowStart: windowStart, callee: callee)
+            orphans[key]?.restart(child, callee: callee)
         }
     }
 
-    private func adoptOrphans(_ i: Int, _ parent: UnsafePointer<Span>, _ spans: UnsafeBufferPointer<Span>) {
-        let hash = Self.joinHash(parent.pointee.traceID, parent.pointee.spanID)
+    private func adoptOrphans(_ batch: SpanColumns, _ i: Int, text: UnsafeRawBufferPointer) {
+        let hash = Self.joinHash(batch.traceIDs[i], batch.spanIDs[i])
         let key = Int(truncatingIfNeeded: hash) & joinMask
-        guard orphanTags[key] == Self.tag(hash), let entry = orphans[key], entry.parentID == parent.pointee.spanID,
-              entry.traceID == parent.pointee.traceID else { return }
+        guard orphanTags[key] == Self.tag(hash), let entry = orphans[key], entry.parentID == batch.spanIDs[i],
+              entry.traceID == batch.traceIDs[i] else { return }
         orphans[key] = nil
         orphanTags[key] = 0
         if expired(entry.windowStart) {
             statistics.unmatchedChildren += entry.count
             return
         }
-        let within = max(0, min(entry.latestEnd, parent.pointee.endNanos) - max(entry.earliestStart, parent.pointee.startNanos))
+        let within = max(0, min(entry.latestEnd, batch.endNanos[i]) - max(entry.earliestStart, batch.startNanos[i]))
         childNanos[i] &+= min(entry.childNanos, within)
-        for callee in entry.callees where callee.service != parent.pointee.resource.serviceName {
-            recordEdge(caller: parent, callerError: isEffectiveError(i, spans), windowStart: spanWindowStart[i],
-                       calleeService: callee.service, calleeOperation: callee.operation)
+        let caller = names(batch, i, text: text)
+        for callee in entry.callees where callee.service != caller.service {
+            recordEdge(callerService: caller.service, callerOperation: caller.operation,
+                       durationNanos: batch.endNanos[i] &- batch.startNanos[i], callerError: isEffectiveError(batch, i),
+                       windowStart: spanWindowStart[i], calleeService: callee.service, calleeOperation: callee.operation)
         }
     }
 
@@ -706,11 +696,6 @@ public final class SpanMetricsAggregator {
     private func openSlot(_ start: Int64) -> Int? {
         if start < watermark { return nil }
         return windows.firstIndex { $0.start == start }
-    }
-
-    private func recordEdge(caller: UnsafePointer<Span>, callerError: Bool, windowStart: Int64, calleeService: String, calleeOperation: String) {
-        recordEdge(callerService: caller.pointee.resource.serviceName, callerOperation: caller.pointee.name, durationNanos: caller.pointee.durationNanos,
-                   callerError: callerError, windowStart: windowStart, calleeService: calleeService, calleeOperation: calleeOperation)
     }
 
     private func recordEdge(callerService: String, callerOperation: String, durationNanos: Int64, callerError: Bool,
@@ -836,32 +821,36 @@ public final class SpanMetricsAggregator {
 
 // MARK: - Internal state
 
-/// Resource-level facts reused by every span of the resource (a class: handing it to the
-/// per-span path costs one retain, not one per field).
-final class ResourceInfo: Sendable {
+/// Resource-level facts reused by every span of the resource: the service, the resource's
+/// dimension values (as UTF-8 bytes in memory owned here, so the per-span path can point at
+/// them), utilisation attributes.
+///
+/// Immutable after `init`; the bytes are freed with the object (hence `@unchecked Sendable`).
+final class ResourceInfo: @unchecked Sendable {
     let service: String
     let serviceHash: UInt64
-    /// Per configured dimension: the resource's value, or "".
-    let dimensions: [String]
-    /// ``SpanMetricsAggregator/dimensionHash(_:)`` of each of ``dimensions``.
-    let dimensionHashes: [UInt64]
+    /// The UTF-8 of ``service``.
+    let serviceBytes: UnsafeRawBufferPointer
+    /// Per configured dimension: the UTF-8 of the resource's value (empty when absent).
+    let dimensionBytes: [UnsafeRawBufferPointer]
     let utilization: [(String, Double)]
-
-    static let empty = ResourceInfo(service: "", serviceHash: 0, dimensions: [], utilization: [])
-
-    init(service: String, serviceHash: UInt64, dimensions: [String], utilization: [(String, Double)]) {
-        self.service = service
-        self.serviceHash = serviceHash
-        self.dimensions = dimensions
-        self.dimensionHashes = dimensions.map(SpanMetricsAggregator.dimensionHash)
-        self.utilization = utilization
-    }
+    private let storage: UnsafeMutableRawBufferPointer
 
     init(_ resource: SpanResource, dimensions keys: [String], utilization utilizationKeys: [String]) {
         service = resource.serviceName
         serviceHash = SpanMetricsAggregator.hash(resource.serviceName)
-        dimensions = keys.map { resource.attribute($0)?.labelText ?? "" }
-        dimensionHashes = dimensions.map(SpanMetricsAggregator.dimensionHash)
+        let texts = [service] + keys.map { resource.attribute($0)?.labelText ?? "" }
+        storage = .allocate(byteCount: max(1, texts.reduce(0) { $0 + $1.utf8.count }), alignment: 8)
+        var ranges: [UnsafeRawBufferPointer] = []
+        var offset = 0
+        for text in texts {
+            let count = text.utf8.count
+            UnsafeMutableRawBufferPointer(rebasing: storage[offset ..< offset + count]).copyBytes(from: text.utf8)
+            ranges.append(UnsafeRawBufferPointer(rebasing: storage[offset ..< offset + count]))
+            offset += count
+        }
+        serviceBytes = ranges[0]
+        dimensionBytes = Array(ranges.dropFirst())
         utilization = utilizationKeys.compactMap { key in
             switch resource.attribute(key) {
             case let .double(value)?: value.isFinite ? (key, value) : nil
@@ -869,6 +858,10 @@ final class ResourceInfo: Sendable {
             default: nil
             }
         }
+    }
+
+    deinit {
+        storage.deallocate()
     }
 }
 
@@ -895,13 +888,18 @@ extension KeyClassifier {
     }
 }
 
+/// A series of the registry.
 struct SeriesEntry {
     var hash: UInt64
+    /// The identity bytes (``SpanMetricsAggregator/seriesKey(_:name:kind:status:)``); empty for
+    /// overflow series.
+    var key: [UInt8]
+    /// The span's service and name, unredacted (call edges are labelled with them).
     var service: String
     var operation: String
-    var kind: SpanKind
+    /// The effective status (``SpanStatusCode/unset`` for overflow series).
     var status: SpanStatusCode
-    var dimensions: [String]
+    /// Whether this is a service's (or the services') overflow series; its spans vary.
     var overflow: Bool
     var lastWindowStart: Int64
     var labels: [MetricLabel]
@@ -909,8 +907,9 @@ struct SeriesEntry {
     var cachedWindowStart: Int64 = .min
     var cachedAccumulator: Int32 = -1
 
-    static let released = SeriesEntry(hash: 0, service: "", operation: "", kind: .unspecified, status: .unset, dimensions: [],
-                                      overflow: false, lastWindowStart: .min, labels: [], live: false)
+    /// The state of a released id, free for reuse.
+    static let released = SeriesEntry(hash: 0, key: [], service: "", operation: "", status: .unset, overflow: false, lastWindowStart: .min,
+                                      labels: [], live: false)
 }
 
 struct SeriesAccumulator {
@@ -1033,30 +1032,16 @@ struct OrphanChildren {
         var operation: String
     }
 
+    /// What an orphan contributes: its parent's identity, its interval and window.
+    struct Child {
+        var traceID: TraceID
+        var parentID: SpanID
+        var startNanos: Int64
+        var endNanos: Int64
+        var windowStart: Int64
+    }
+
     static let maxCallees = 4
-
-    /// Adds one more child of the same parent.
-    mutating func absorb(_ child: UnsafePointer<Span>, windowStart: Int64, callee: Callee) {
-        childNanos &+= child.pointee.durationNanos
-        earliestStart = min(earliestStart, child.pointee.startNanos)
-        latestEnd = max(latestEnd, child.pointee.endNanos)
-        count += 1
-        if callees.count < Self.maxCallees, !callees.contains(callee) { callees.append(callee) }
-        self.windowStart = max(self.windowStart, windowStart)
-    }
-
-    /// Becomes the entry of `child` alone, reusing the callee array's storage.
-    mutating func restart(_ child: UnsafePointer<Span>, windowStart: Int64, callee: Callee) {
-        traceID = child.pointee.traceID
-        parentID = child.pointee.parentSpanID
-        self.windowStart = windowStart
-        childNanos = child.pointee.durationNanos
-        earliestStart = child.pointee.startNanos
-        latestEnd = child.pointee.endNanos
-        count = 1
-        callees.removeAll(keepingCapacity: true)
-        callees.append(callee)
-    }
 
     var traceID: TraceID
     var parentID: SpanID
@@ -1066,6 +1051,41 @@ struct OrphanChildren {
     var latestEnd: Int64
     var count: Int
     var callees: [Callee]
+
+    /// The entry of `child` alone.
+    init(_ child: Child, callee: Callee) {
+        traceID = child.traceID
+        parentID = child.parentID
+        windowStart = child.windowStart
+        childNanos = child.endNanos &- child.startNanos
+        earliestStart = child.startNanos
+        latestEnd = child.endNanos
+        count = 1
+        callees = [callee]
+    }
+
+    /// Adds one more child of the same parent.
+    mutating func absorb(_ child: Child, callee: Callee) {
+        childNanos &+= child.endNanos &- child.startNanos
+        earliestStart = min(earliestStart, child.startNanos)
+        latestEnd = max(latestEnd, child.endNanos)
+        count += 1
+        if callees.count < Self.maxCallees, !callees.contains(callee) { callees.append(callee) }
+        windowStart = max(windowStart, child.windowStart)
+    }
+
+    /// Becomes the entry of `child` alone, reusing the callee array's storage.
+    mutating func restart(_ child: Child, callee: Callee) {
+        traceID = child.traceID
+        parentID = child.parentID
+        windowStart = child.windowStart
+        childNanos = child.endNanos &- child.startNanos
+        earliestStart = child.startNanos
+        latestEnd = child.endNanos
+        count = 1
+        callees.removeAll(keepingCapacity: true)
+        callees.append(callee)
+    }
 }
 
 extension String {

@@ -27,48 +27,45 @@
 public struct OTLPProtobufDecoder {
     var interner = StringInterner()
     var scratch: [SpanAttribute] = []
-    /// The attribute count of the previous span: the capacity reserved for the next one's
-    /// array, built in place (copying from a scratch array retained and released every string).
-    var attributeCapacityHint = 8
 
     public init() {
         scratch.reserveCapacity(64)
     }
 
-    /// Decodes `bytes`, a serialized `ExportTraceServiceRequest` or `TracesData`.
+    /// Decodes `bytes`, a serialized `ExportTraceServiceRequest` or `TracesData`, into columns
+    /// whose texts are ranges of `bytes` itself (shared, not copied): the embedded path's
+    /// representation, with no allocation per span.
     ///
     /// - Parameters:
     ///   - bytes: the message (an empty message is a valid request with no spans).
     ///   - source: a label for error messages.
     /// - Returns: the valid spans, the number rejected and the first errors.
-    /// - Throws: ``InputError`` when the structure outside spans is malformed.
-    public mutating func decode(_ bytes: UnsafeRawBufferPointer, source: String = "<otlp>") throws(InputError) -> SpanBatch {
-        var batch = SpanBatch()
-        var reader = ProtoReader(bytes)
-        var resourceIndex = 0
-        do throws(ProtoWireError) {
-            while let (field, wireType) = try reader.nextField() {
-                if field == 1 {
-                    try reader.expect(wireType, .lengthDelimited, field: "resourceSpans")
-                    let range = try reader.readLengthDelimited()
-                    try decodeResourceSpans(bytes, range, index: resourceIndex, into: &batch, source: source)
-                    resourceIndex += 1
-                } else {
-                    try reader.skip(wireType: wireType, field: field)
-                }
-            }
-        } catch {
-            throw InputError(source: source, line: 0, message: "resourceSpans[\(resourceIndex)]: \(error.message) at byte \(error.offset)")
+    /// - Throws: ``InputError`` when the structure outside spans is malformed, or the message
+    ///   is 4 GiB or larger.
+    public mutating func decodeColumns(_ bytes: [UInt8], source: String = "<otlp>") throws(InputError) -> SpanColumns {
+        guard bytes.count < Int(UInt32.max) else {
+            throw InputError(source: source, line: 0, message: "message of \(bytes.count) bytes; at most 4 GiB can be decoded")
         }
-        return batch
+        var columns = SpanColumns(text: bytes)
+        columns.reserveCapacity(spans: bytes.count / 256, attributes: bytes.count / 32)
+        let result = bytes.withUnsafeBytes { buffer in
+            Result { () throws(InputError) in try decode(buffer, into: &columns, source: source) }
+        }
+        try result.get()
+        return columns
     }
 
-    /// Decodes `bytes` (see ``decode(_:source:)-(UnsafeRawBufferPointer,_)``).
+    /// Decodes `bytes` into ``Span`` values (see ``decodeColumns(_:source:)``, which this
+    /// converts from).
+    public mutating func decode(_ bytes: UnsafeRawBufferPointer, source: String = "<otlp>") throws(InputError) -> SpanBatch {
+        try decode(Array(bytes), source: source)
+    }
+
+    /// Decodes `bytes` into ``Span`` values (see ``decodeColumns(_:source:)``, which this
+    /// converts from).
     public mutating func decode(_ bytes: [UInt8], source: String = "<otlp>") throws(InputError) -> SpanBatch {
-        let result = bytes.withUnsafeBytes { buffer in
-            Result { () throws(InputError) in try decode(buffer, source: source) }
-        }
-        return try result.get()
+        let columns = try decodeColumns(bytes, source: source)
+        return SpanBatch(spans: columns.makeSpans(using: &interner), rejected: columns.rejected, errors: columns.errors)
     }
 
     /// One-shot convenience: decodes `bytes` with a fresh decoder.
@@ -77,10 +74,29 @@ public struct OTLPProtobufDecoder {
         return try decoder.decode(bytes, source: source)
     }
 
+    private mutating func decode(_ bytes: UnsafeRawBufferPointer, into columns: inout SpanColumns, source: String) throws(InputError) {
+        var reader = ProtoReader(bytes)
+        var resourceIndex = 0
+        do throws(ProtoWireError) {
+            while let (field, wireType) = try reader.nextField() {
+                if field == 1 {
+                    try reader.expect(wireType, .lengthDelimited, field: "resourceSpans")
+                    let range = try reader.readLengthDelimited()
+                    try decodeResourceSpans(bytes, range, index: resourceIndex, into: &columns, source: source)
+                    resourceIndex += 1
+                } else {
+                    try reader.skip(wireType: wireType, field: field)
+                }
+            }
+        } catch {
+            throw InputError(source: source, line: 0, message: "resourceSpans[\(resourceIndex)]: \(error.message) at byte \(error.offset)")
+        }
+    }
+
     // MARK: Messages
 
     private mutating func decodeResourceSpans(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, index: Int,
-                                              into batch: inout SpanBatch, source: String) throws(ProtoWireError) {
+                                              into columns: inout SpanColumns, source: String) throws(ProtoWireError) {
         // First pass: the resource (usually first, but order is not guaranteed).
         var resource: SpanResource?
         var reader = ProtoReader(bytes, range: range)
@@ -100,7 +116,7 @@ public struct OTLPProtobufDecoder {
             if field == 2 {
                 try reader.expect(wireType, .lengthDelimited, field: "scopeSpans")
                 let sub = try reader.readLengthDelimited()
-                try decodeScopeSpans(bytes, sub, resource: shared, path: (index, scopeIndex), into: &batch, source: source)
+                try decodeScopeSpans(bytes, sub, resource: shared, path: (index, scopeIndex), into: &columns, source: source)
                 scopeIndex += 1
             } else {
                 try reader.skip(wireType: wireType, field: field)
@@ -124,7 +140,7 @@ public struct OTLPProtobufDecoder {
     }
 
     private mutating func decodeScopeSpans(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, resource: SpanResource,
-                                           path: (Int, Int), into batch: inout SpanBatch, source: String) throws(ProtoWireError) {
+                                           path: (Int, Int), into columns: inout SpanColumns, source: String) throws(ProtoWireError) {
         var scopeName = ""
         var reader = ProtoReader(bytes, range: range)
         while let (field, wireType) = try reader.nextField() {
@@ -143,17 +159,21 @@ public struct OTLPProtobufDecoder {
                 try reader.skip(wireType: wireType, field: field)
             }
         }
+        let origin = UInt32(columns.origins.count)
+        columns.origins.append(SpanOrigin(resource: resource, scopeName: scopeName))
         reader = ProtoReader(bytes, range: range)
         var spanIndex = 0
         while let (field, wireType) = try reader.nextField() {
             if field == 2 {
                 try reader.expect(wireType, .lengthDelimited, field: "spans")
                 let sub = try reader.readLengthDelimited()
+                let keptAttributes = columns.attributeKeys.count, keptComplex = columns.complexValues.count
                 do throws(ProtoWireError) {
-                    let span = try decodeSpan(bytes, sub, resource: resource, scopeName: scopeName)
-                    batch.spans.append(span)
+                    try decodeSpan(bytes, sub, into: &columns)
+                    columns.originIndices.append(origin)
                 } catch {
-                    batch.reject(InputError(
+                    columns.discardAttributes(keeping: keptAttributes, complexValues: keptComplex)
+                    columns.reject(InputError(
                         source: source, line: 0,
                         message: "resourceSpans[\(path.0)].scopeSpans[\(path.1)].spans[\(spanIndex)].\(error.message) at byte \(error.offset)"))
                 }
@@ -164,21 +184,20 @@ public struct OTLPProtobufDecoder {
         }
     }
 
-    /// Decodes one span; errors carry the field name as the start of their message.
-    private mutating func decodeSpan(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, resource: SpanResource,
-                                     scopeName: String) throws(ProtoWireError) -> Span {
+    /// Decodes one span and appends it to `columns` (its attributes as they come; the caller
+    /// drops them if this throws). Errors carry the field name as the start of their message.
+    private mutating func decodeSpan(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>,
+                                     into columns: inout SpanColumns) throws(ProtoWireError) {
         var reader = ProtoReader(bytes, range: range)
         var traceID = TraceID.zero
         var spanID = SpanID.zero
         var parentID = SpanID.zero
-        var name = ""
+        var name = TextRange.empty
         var kind = SpanKind.unspecified
         var start: UInt64 = 0
         var end: UInt64 = 0
         var status = SpanStatusCode.unset
-        var statusMessage = ""
-        var attributes: [SpanAttribute] = []
-        attributes.reserveCapacity(attributeCapacityHint)
+        var statusMessage = TextRange.empty
         var field: UInt64 = 0
         do throws(ProtoWireError) {
             while let (number, wireType) = try reader.nextField() {
@@ -204,7 +223,7 @@ public struct OTLPProtobufDecoder {
                     }
                 case 5:
                     try reader.expect(wireType, .lengthDelimited, field: "")
-                    name = interner.string(reader.slice(try reader.readLengthDelimited()))
+                    name = TextRange(try reader.readLengthDelimited())
                 case 6:
                     try reader.expect(wireType, .varint, field: "")
                     let at = reader.position
@@ -222,7 +241,7 @@ public struct OTLPProtobufDecoder {
                 case 9:
                     try reader.expect(wireType, .lengthDelimited, field: "")
                     let sub = try reader.readLengthDelimited()
-                    if let attribute = try decodeKeyValue(bytes, sub, depth: 0) { attributes.append(attribute) }
+                    try decodeAttribute(bytes, sub, into: &columns)
                 case 15:
                     try reader.expect(wireType, .lengthDelimited, field: "")
                     var sub = ProtoReader(bytes, range: try reader.readLengthDelimited())
@@ -237,7 +256,7 @@ public struct OTLPProtobufDecoder {
                             status = parsed
                         } else if f == 2 {
                             try sub.expect(w, .lengthDelimited, field: "message")
-                            statusMessage = interner.string(sub.slice(try sub.readLengthDelimited()))
+                            statusMessage = TextRange(try sub.readLengthDelimited())
                         } else {
                             try sub.skip(wireType: w, field: f)
                         }
@@ -254,10 +273,8 @@ public struct OTLPProtobufDecoder {
             throw ProtoWireError(offset: range.lowerBound,
                                  message: "endTimeUnixNano: \(end) before startTimeUnixNano \(start) (or start is 0)")
         }
-        attributeCapacityHint = attributes.count
-        return Span(traceID: traceID, spanID: spanID, parentSpanID: parentID, name: name, kind: kind,
-                    startNanos: Int64(start), endNanos: Int64(end), status: status, statusMessage: statusMessage,
-                    attributes: attributes, resource: resource, scopeName: scopeName)
+        columns.appendSpan(traceID: traceID, spanID: spanID, parentSpanID: parentID, name: name, kind: kind,
+                           startNanos: Int64(start), endNanos: Int64(end), status: status, statusMessage: statusMessage)
     }
 
     /// The OTLP JSON name of span field `number`, for messages.
@@ -275,6 +292,65 @@ public struct OTLPProtobufDecoder {
         case 15: "status"
         default: "field \(number)"
         }
+    }
+
+    /// Decodes a span attribute (`KeyValue`) into `columns`: strings and scalars in place,
+    /// other values whole. An attribute whose value is unset is skipped.
+    private mutating func decodeAttribute(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>,
+                                          into columns: inout SpanColumns) throws(ProtoWireError) {
+        var reader = ProtoReader(bytes, range: range)
+        var key = TextRange.empty
+        var valueRange: Range<Int>?
+        while let (field, wireType) = try reader.nextField() {
+            switch field {
+            case 1:
+                try reader.expect(wireType, .lengthDelimited, field: "key")
+                key = TextRange(try reader.readLengthDelimited())
+            case 2:
+                try reader.expect(wireType, .lengthDelimited, field: "value")
+                valueRange = try reader.readLengthDelimited()
+            default:
+                try reader.skip(wireType: wireType, field: field)
+            }
+        }
+        guard let valueRange else { return }
+        // The `AnyValue` oneof: the last member present wins, as in protobuf.
+        var value: ColumnValue?
+        var isComplex = false
+        var any = ProtoReader(bytes, range: valueRange)
+        while let (field, wireType) = try any.nextField() {
+            switch field {
+            case 1:
+                try any.expect(wireType, .lengthDelimited, field: "stringValue")
+                value = .text(TextRange(try any.readLengthDelimited()))
+                isComplex = false
+            case 2:
+                try any.expect(wireType, .varint, field: "boolValue")
+                value = .bool(try any.readVarint() != 0)
+                isComplex = false
+            case 3:
+                try any.expect(wireType, .varint, field: "intValue")
+                value = .int(Int64(bitPattern: try any.readVarint()))
+                isComplex = false
+            case 4:
+                try any.expect(wireType, .fixed64, field: "doubleValue")
+                value = .double(Double(bitPattern: try any.readFixed64()))
+                isComplex = false
+            case 5, 6, 7:
+                try any.skip(wireType: wireType, field: field)
+                isComplex = true
+            default:
+                try any.skip(wireType: wireType, field: field)
+            }
+        }
+        if isComplex {
+            guard let whole = try decodeAnyValue(bytes, valueRange, depth: 0) else { return }
+            columns.complexValues.append(whole)
+            value = .complex(Int32(truncatingIfNeeded: columns.complexValues.count - 1))
+        }
+        guard let value else { return }
+        columns.attributeKeys.append(key)
+        columns.attributeValues.append(value)
     }
 
     /// Decodes a `KeyValue`; nil when its value is unset (an empty `AnyValue`).

@@ -55,21 +55,18 @@ struct KeyClassifier {
     /// - Complexity: O(keys of the same length), each compared with `memcmp` after their lengths.
     @inline(__always)
     func role(of key: String) -> Int {
-        let count = key.utf8.count
+        if let found = key.utf8.withContiguousStorageIfAvailable({ role(of: UnsafeRawBufferPointer($0)) }) { return found }
+        return Array(key.utf8).withUnsafeBytes { role(of: $0) }
+    }
+
+    /// The role of the key whose UTF-8 is `key`, or -1.
+    @inline(__always)
+    func role(of key: UnsafeRawBufferPointer) -> Int {
+        let count = key.count
         let bucket = min(count, Self.buckets - 1)
         let first = bucketStart[bucket], end = bucketStart[bucket + 1]
-        guard first < end else { return -1 }
-        let found = key.utf8.withContiguousStorageIfAvailable { text -> Int in
-            for index in first..<end where entries[index].count == count {
-                if count == 0 || memcmpEqual(bytes.baseAddress! + entries[index].offset, text.baseAddress!, count) { return entries[index].role }
-            }
-            return -1
-        }
-        if let found { return found }
-        let copy = Array(key.utf8)
-        for index in first..<end where entries[index].count == count
-            && copy.elementsEqual(UnsafeBufferPointer(rebasing: bytes[entries[index].offset..<entries[index].offset + count])) {
-            return entries[index].role
+        for index in first..<end where entries[index].count == count {
+            if count == 0 || memcmpEqual(bytes.baseAddress! + entries[index].offset, key.baseAddress!, count) { return entries[index].role }
         }
         return -1
     }

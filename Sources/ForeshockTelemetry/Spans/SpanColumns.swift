@@ -1,0 +1,293 @@
+/// A batch of spans stored column by column: the representation the metrics pass reads.
+///
+/// Every span field is an array of plain values (ids, times, kinds, statuses), and every text
+/// — span names, attribute keys, string attribute values, status messages — is a
+/// ``TextRange`` into one byte buffer, ``text``. For OTLP protobuf that buffer *is* the request
+/// (``OTLPProtobufDecoder/decodeColumns(_:source:)`` shares the caller's array, no copy), so
+/// decoding allocates nothing per span and dropping the batch frees a dozen arrays instead of
+/// releasing every string of every span. This is what takes decode + derive to the embedded
+/// path's throughput goal (docs/TELEMETRY.md has the measurements); ``Span`` remains the model
+/// every decoder can produce and rules are evaluated on, and the two convert both ways
+/// (``init(_:)``, ``makeSpans()``).
+///
+/// Attribute values that are neither strings nor scalars (arrays, key-value lists, byte
+/// strings) are kept whole in ``complexValues``. Resources and scope names are shared per group
+/// of spans (``origins``), as in ``Span``.
+///
+/// Accounting is that of ``SpanBatch``: ``rejected`` spans and the first ``errors``.
+public struct SpanColumns: Sendable {
+    /// The UTF-8 text every ``TextRange`` indexes.
+    var text: [UInt8]
+    var traceIDs: [TraceID] = []
+    var spanIDs: [SpanID] = []
+    var parentSpanIDs: [SpanID] = []
+    var names: [TextRange] = []
+    var kinds: [SpanKind] = []
+    /// Start and end, Unix nanoseconds (end ≥ start).
+    var startNanos: [Int64] = []
+    var endNanos: [Int64] = []
+    var statuses: [SpanStatusCode] = []
+    var statusMessages: [TextRange] = []
+    /// Per span, its index in ``origins``.
+    var originIndices: [UInt32] = []
+    /// Per span, the end of its attributes in ``attributeKeys``/``attributeValues`` (span `i`'s
+    /// are `attributeEnds[i - 1] ..< attributeEnds[i]`, from 0 for the first).
+    var attributeEnds: [UInt32] = []
+    var attributeKeys: [TextRange] = []
+    var attributeValues: [ColumnValue] = []
+    /// The values of ``ColumnValue/complex(_:)`` attributes.
+    var complexValues: [AttributeValue] = []
+    /// The resource and scope of groups of spans.
+    var origins: [SpanOrigin] = []
+
+    /// The number of spans rejected by validation (see ``SpanBatch``).
+    public internal(set) var rejected = 0
+    /// Descriptions of the first ``SpanBatch/maxRecordedErrors`` problems.
+    public internal(set) var errors: [InputError] = []
+
+    /// An empty batch whose texts are ranges of `text`.
+    init(text: [UInt8]) {
+        self.text = text
+    }
+
+    /// The number of spans.
+    public var count: Int { endNanos.count }
+
+    /// The latest span end, Unix nanoseconds (`Int64.min` when empty).
+    public var latestEndNanos: Int64 { endNanos.max() ?? .min }
+
+    /// The columns of `batch`'s spans, with its accounting.
+    ///
+    /// - Complexity: O(spans × attributes + their text), copying the text once.
+    public init(_ batch: SpanBatch) {
+        self.init(spans: batch.spans)
+        rejected = batch.rejected
+        errors = batch.errors
+    }
+
+    /// The columns of `spans`.
+    public init(spans: [Span]) {
+        self.init(text: [])
+        reserveCapacity(spans: spans.count, attributes: spans.reduce(0) { $0 + $1.attributes.count })
+        for span in spans {
+            if let last = origins.last, last.resource === span.resource, last.scopeName == span.scopeName {
+                originIndices.append(UInt32(origins.count - 1))
+            } else {
+                originIndices.append(UInt32(origins.count))
+                origins.append(SpanOrigin(resource: span.resource, scopeName: span.scopeName))
+            }
+            for attribute in span.attributes {
+                attributeKeys.append(appendText(attribute.key))
+                attributeValues.append(columnValue(attribute.value))
+            }
+            appendSpan(traceID: span.traceID, spanID: span.spanID, parentSpanID: span.parentSpanID, name: appendText(span.name),
+                       kind: span.kind, startNanos: span.startNanos, endNanos: span.endNanos, status: span.status,
+                       statusMessage: appendText(span.statusMessage))
+        }
+    }
+
+    /// The spans, as ``Span`` values (strings made with a fresh interner).
+    public func makeSpans() -> [Span] {
+        var interner = StringInterner()
+        return makeSpans(using: &interner)
+    }
+
+    /// The spans, their repeated strings shared through `interner`.
+    func makeSpans(using interner: inout StringInterner) -> [Span] {
+        var spans: [Span] = []
+        spans.reserveCapacity(count)
+        text.withUnsafeBytes { text in
+            var first = 0
+            for i in 0..<count {
+                let end = Int(attributeEnds[i])
+                var attributes: [SpanAttribute] = []
+                attributes.reserveCapacity(end - first)
+                for a in first..<end {
+                    let value: AttributeValue = switch attributeValues[a] {
+                    case let .text(range): .string(interner.string(range.bytes(in: text)))
+                    case let .bool(flag): .bool(flag)
+                    case let .int(number): .int(number)
+                    case let .double(number): .double(number)
+                    case let .complex(index): complexValues[Int(index)]
+                    }
+                    attributes.append(SpanAttribute(interner.string(attributeKeys[a].bytes(in: text)), value))
+                }
+                first = end
+                let origin = origins[Int(originIndices[i])]
+                spans.append(Span(traceID: traceIDs[i], spanID: spanIDs[i], parentSpanID: parentSpanIDs[i],
+                                  name: interner.string(names[i].bytes(in: text)), kind: kinds[i],
+                                  startNanos: startNanos[i], endNanos: endNanos[i], status: statuses[i],
+                                  statusMessage: interner.string(statusMessages[i].bytes(in: text)),
+                                  attributes: attributes, resource: origin.resource, scopeName: origin.scopeName))
+            }
+        }
+        return spans
+    }
+
+    /// The attributes of span `i` as ``SpanAttribute`` values (exemplars; not a hot path).
+    func attributes(of i: Int, text: UnsafeRawBufferPointer) -> [SpanAttribute] {
+        attributeRange(of: i).map { a in
+            let value: AttributeValue = switch attributeValues[a] {
+            case let .text(range): .string(range.string(in: text))
+            case let .bool(flag): .bool(flag)
+            case let .int(number): .int(number)
+            case let .double(number): .double(number)
+            case let .complex(index): complexValues[Int(index)]
+            }
+            return SpanAttribute(attributeKeys[a].string(in: text), value)
+        }
+    }
+
+    /// The positions of span `i`'s attributes in ``attributeKeys``/``attributeValues``.
+    @inline(__always)
+    func attributeRange(of i: Int) -> Range<Int> {
+        (i == 0 ? 0 : Int(attributeEnds[i - 1])) ..< Int(attributeEnds[i])
+    }
+
+    // MARK: Building
+
+    mutating func reserveCapacity(spans: Int, attributes: Int) {
+        traceIDs.reserveCapacity(spans)
+        spanIDs.reserveCapacity(spans)
+        parentSpanIDs.reserveCapacity(spans)
+        names.reserveCapacity(spans)
+        kinds.reserveCapacity(spans)
+        startNanos.reserveCapacity(spans)
+        endNanos.reserveCapacity(spans)
+        statuses.reserveCapacity(spans)
+        statusMessages.reserveCapacity(spans)
+        originIndices.reserveCapacity(spans)
+        attributeEnds.reserveCapacity(spans)
+        attributeKeys.reserveCapacity(attributes)
+        attributeValues.reserveCapacity(attributes)
+    }
+
+    /// Appends a span whose attributes are those appended since the previous span.
+    @inline(__always)
+    mutating func appendSpan(traceID: TraceID, spanID: SpanID, parentSpanID: SpanID, name: TextRange, kind: SpanKind,
+                             startNanos: Int64, endNanos: Int64, status: SpanStatusCode, statusMessage: TextRange) {
+        traceIDs.append(traceID)
+        spanIDs.append(spanID)
+        parentSpanIDs.append(parentSpanID)
+        names.append(name)
+        kinds.append(kind)
+        self.startNanos.append(startNanos)
+        self.endNanos.append(endNanos)
+        statuses.append(status)
+        statusMessages.append(statusMessage)
+        attributeEnds.append(UInt32(attributeKeys.count))
+    }
+
+    /// Drops the attributes appended after the first `keptAttributes` (those of a span being
+    /// rejected).
+    mutating func discardAttributes(keeping keptAttributes: Int, complexValues keptComplex: Int) {
+        attributeKeys.removeSubrange(keptAttributes...)
+        attributeValues.removeSubrange(keptAttributes...)
+        complexValues.removeSubrange(keptComplex...)
+    }
+
+    /// Counts `count` rejected spans and records `error` (at most ``SpanBatch/maxRecordedErrors``).
+    mutating func reject(_ error: InputError, count: Int = 1) {
+        rejected += count
+        if errors.count < SpanBatch.maxRecordedErrors { errors.append(error) }
+    }
+
+    /// Appends `string`'s UTF-8 to ``text``.
+    private mutating func appendText(_ string: String) -> TextRange {
+        let range = TextRange(offset: UInt32(truncatingIfNeeded: text.count), count: UInt32(truncatingIfNeeded: string.utf8.count))
+        text.append(contentsOf: string.utf8)
+        return range
+    }
+
+    private mutating func columnValue(_ value: AttributeValue) -> ColumnValue {
+        switch value {
+        case let .string(string): return .text(appendText(string))
+        case let .bool(flag): return .bool(flag)
+        case let .int(number): return .int(number)
+        case let .double(number): return .double(number)
+        case .bytes, .array, .keyValueList:
+            complexValues.append(value)
+            return .complex(Int32(complexValues.count - 1))
+        }
+    }
+}
+
+/// The resource and instrumentation scope shared by a group of spans of a ``SpanColumns``.
+struct SpanOrigin: Sendable {
+    var resource: SpanResource
+    var scopeName: String
+}
+
+/// A byte range of a ``SpanColumns``' text (offsets fit 32 bits: decoders refuse larger inputs).
+struct TextRange: Sendable, Equatable {
+    var offset: UInt32
+    var count: UInt32
+
+    static let empty = TextRange(offset: 0, count: 0)
+
+    init(offset: UInt32, count: UInt32) {
+        self.offset = offset
+        self.count = count
+    }
+
+    init(_ range: Range<Int>) {
+        offset = UInt32(truncatingIfNeeded: range.lowerBound)
+        count = UInt32(truncatingIfNeeded: range.count)
+    }
+
+    @inline(__always)
+    func bytes(in text: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: text[Int(offset) ..< Int(offset) + Int(count)])
+    }
+
+    func string(in text: UnsafeRawBufferPointer) -> String {
+        String(decoding: bytes(in: text), as: UTF8.self)
+    }
+}
+
+/// An attribute value in a ``SpanColumns``: strings as text ranges, scalars inline, anything
+/// else by index in ``SpanColumns/complexValues``.
+enum ColumnValue: Sendable {
+    case text(TextRange)
+    case bool(Bool)
+    case int(Int64)
+    case double(Double)
+    case complex(Int32)
+
+    /// The integer, with ``AttributeValue/intValue``'s rules (an integral double, a decimal
+    /// string); nil for anything else.
+    @inline(__always)
+    func intValue(text: UnsafeRawBufferPointer) -> Int64? {
+        switch self {
+        case let .int(value): return value
+        case let .double(value):
+            guard value.rounded(.towardZero) == value, let exact = Int64(exactly: value) else { return nil }
+            return exact
+        case let .text(range): return Self.decimal(range.bytes(in: text))
+        default: return nil
+        }
+    }
+
+    /// `Int64(String)`'s parse of ASCII bytes: an optional sign, then one or more decimal
+    /// digits, within range.
+    static func decimal(_ bytes: UnsafeRawBufferPointer) -> Int64? {
+        var i = 0
+        var negative = false
+        if let first = bytes.first, first == UInt8(ascii: "-") || first == UInt8(ascii: "+") {
+            negative = first == UInt8(ascii: "-")
+            i = 1
+        }
+        guard i < bytes.count else { return nil }
+        var value: Int64 = 0
+        while i < bytes.count {
+            let digit = Int64(bytes[i]) - 48
+            guard digit >= 0 && digit <= 9 else { return nil }
+            let (scaled, o1) = value.multipliedReportingOverflow(by: 10)
+            let (next, o2) = negative ? scaled.subtractingReportingOverflow(digit) : scaled.addingReportingOverflow(digit)
+            if o1 || o2 { return nil }
+            value = next
+            i += 1
+        }
+        return value
+    }
+}
