@@ -108,6 +108,7 @@ func otlpJSON(_ spans: [Span]) -> [UInt8] {
 let benchmarks: @Sendable () -> Void = {
     let spans = realisticSpans(count: spansPerPayload)
     let protobuf = OTLPProtobufEncoder.encode(spans)
+    let columns = SpanColumns(spans: spans)
     let json = otlpJSON(spans)
     print("payload: \(spansPerPayload) spans, protobuf \(protobuf.count) bytes (\(protobuf.count / spansPerPayload) B/span), JSON \(json.count) bytes")
 
@@ -119,7 +120,18 @@ let benchmarks: @Sendable () -> Void = {
         maxIterations: 300
     )
 
-    Benchmark("OTLP protobuf decode (10k spans)") { benchmark in
+    // Decoding alone: to columns (the embedded path's representation) and to `Span` values
+    // (columns, then one `Span` per span with interned strings).
+    Benchmark("OTLP protobuf decode to columns (10k spans)") { benchmark in
+        var decoder = OTLPProtobufDecoder()
+        blackHole(try decoder.decodeColumns(protobuf).count)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(try decoder.decodeColumns(protobuf).count)
+        }
+    }
+
+    Benchmark("OTLP protobuf decode to Span values (10k spans)") { benchmark in
         var decoder = OTLPProtobufDecoder()
         blackHole(try decoder.decode(protobuf).spans.count)
         benchmark.startMeasurement()
@@ -135,10 +147,10 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("OTLP protobuf decode + derive (10k spans)") { benchmark in
         var decoder = OTLPProtobufDecoder()
         let aggregator = SpanMetricsAggregator()
-        aggregator.ingest(try decoder.decode(protobuf))
+        aggregator.ingest(try decoder.decodeColumns(protobuf))
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
-            aggregator.ingest(try decoder.decode(protobuf))
+            aggregator.ingest(try decoder.decodeColumns(protobuf))
         }
         benchmark.stopMeasurement()
         blackHole(aggregator.drainAll().count)
@@ -146,10 +158,10 @@ let benchmarks: @Sendable () -> Void = {
 
     Benchmark("derive only (10k decoded spans)") { benchmark in
         let aggregator = SpanMetricsAggregator()
-        aggregator.ingest(spans)
+        aggregator.ingest(columns)
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
-            aggregator.ingest(spans)
+            aggregator.ingest(columns)
         }
         benchmark.stopMeasurement()
         blackHole(aggregator.drainAll().count)
@@ -166,10 +178,10 @@ let benchmarks: @Sendable () -> Void = {
             var decoder = OTLPProtobufDecoder()
             let aggregator = SpanMetricsAggregator()
             let invariants = SpanInvariantAggregator(rules: rules)
-            aggregator.ingest(try decoder.decode(protobuf).spans, checking: invariants)
+            aggregator.ingest(try decoder.decodeColumns(protobuf), checking: invariants)
             benchmark.startMeasurement()
             for _ in benchmark.scaledIterations {
-                aggregator.ingest(try decoder.decode(protobuf).spans, checking: invariants)
+                aggregator.ingest(try decoder.decodeColumns(protobuf), checking: invariants)
             }
             benchmark.stopMeasurement()
             blackHole(aggregator.drainAll().count + invariants.drainAll().count)
@@ -183,16 +195,16 @@ let benchmarks: @Sendable () -> Void = {
             var decoder = OTLPProtobufDecoder()
             let plain = SpanMetricsAggregator(), checked = SpanMetricsAggregator()
             let invariants = SpanInvariantAggregator(rules: rules)
-            plain.ingest(try decoder.decode(protobuf).spans)
-            checked.ingest(try decoder.decode(protobuf).spans, checking: invariants)
+            plain.ingest(try decoder.decodeColumns(protobuf))
+            checked.ingest(try decoder.decodeColumns(protobuf), checking: invariants)
             let clock = ContinuousClock()
             for iteration in benchmark.scaledIterations {
                 var plainTime = Duration.zero, checkedTime = Duration.zero
                 for order in [iteration % 2, 1 - iteration % 2] {
                     if order == 0 {
-                        plainTime = try clock.measure { plain.ingest(try decoder.decode(protobuf).spans) }
+                        plainTime = try clock.measure { plain.ingest(try decoder.decodeColumns(protobuf)) }
                     } else {
-                        checkedTime = try clock.measure { checked.ingest(try decoder.decode(protobuf).spans, checking: invariants) }
+                        checkedTime = try clock.measure { checked.ingest(try decoder.decodeColumns(protobuf), checking: invariants) }
                     }
                 }
                 benchmark.measurement(rulesOverhead, Int((checkedTime / plainTime - 1) * 1_000))
@@ -201,10 +213,10 @@ let benchmarks: @Sendable () -> Void = {
         }
         Benchmark("invariants alone: \(name) on 10k spans (evaluate, find series, count)") { benchmark in
             let aggregator = SpanInvariantAggregator(rules: rules)
-            aggregator.ingest(spans)
+            aggregator.ingest(columns)
             benchmark.startMeasurement()
             for _ in benchmark.scaledIterations {
-                aggregator.ingest(spans)
+                aggregator.ingest(columns)
             }
             benchmark.stopMeasurement()
             blackHole(aggregator.drainAll().count)
@@ -214,7 +226,7 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("derive 10k spans into a fresh aggregator + drain (cold: series creation, exemplars, records)") { benchmark in
         for _ in benchmark.scaledIterations {
             let aggregator = SpanMetricsAggregator()
-            aggregator.ingest(spans)
+            aggregator.ingest(columns)
             blackHole(aggregator.drainAll().count)
         }
     }

@@ -217,6 +217,26 @@ private func operations(_ records: [WindowMetrics]) -> [WindowMetrics] { records
     #expect(record.exemplars.map(\.spanID) == Array(slowest))
 }
 
+@Test func aRedeliveredSpanIsNotKeptAsTwoExemplars() throws {
+    // An exporter that retries sends the same spans again: counts double (Foreshock cannot
+    // tell a retry from traffic), but the exemplars stay distinct spans.
+    var configuration = SpanMetricsConfiguration()
+    configuration.exemplarsPerSeries = 3
+    let aggregator = SpanMetricsAggregator(configuration: configuration)
+    let service = resource("s")
+    let spans = (1...20).map { i in
+        span(service, "op", id: UInt64(i), start: epoch, durationNanos: Int64(i) * 1000, status: i % 5 == 0 ? .error : .unset)
+    }
+    for _ in 0..<3 { aggregator.ingest(spans) }
+    let records = operations(aggregator.drainAll())
+    let ok = try #require(records.first { $0.labels.contains(MetricLabel("status", "unset")) })
+    #expect(ok.count == 48)
+    #expect(ok.exemplars.map(\.spanID) == [SpanID(19), SpanID(18), SpanID(17)])
+    let failed = try #require(records.first { $0.labels.contains(MetricLabel("status", "error")) })
+    // The slowest three (20, 15, 10), then the first three errors (5, 10, 15).
+    #expect(failed.exemplars.map(\.spanID) == [SpanID(20), SpanID(15), SpanID(10), SpanID(5), SpanID(10), SpanID(15)])
+}
+
 // MARK: - Call edges and self time
 
 @Test func callEdgesAndSelfTimeWithinOneBatch() throws {

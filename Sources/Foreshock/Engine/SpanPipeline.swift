@@ -65,9 +65,11 @@ struct SpanPipeline {
     mutating func ingest(_ batch: SpanColumns, store: Store, logger: Logger, wallClock: Int64) -> Output {
         lastIngestWallClock = wallClock
         if batch.count > 0 { newestEnd = max(newestEnd, batch.latestEndNanos / 1_000_000) }
-        aggregator.ingest(batch)
-        // Rules are evaluated on `Span` values (made only when there are rules).
-        invariants?.ingest(batch.makeSpans())
+        if let invariants {
+            aggregator.ingest(batch, checking: invariants)
+        } else {
+            aggregator.ingest(batch)
+        }
         return convert(aggregator.drainClosedWindows(now: newestEnd) + (invariants?.drainClosedWindows(now: newestEnd) ?? []),
                        store: store, logger: logger)
     }

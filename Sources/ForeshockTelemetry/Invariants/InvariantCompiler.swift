@@ -26,10 +26,10 @@ struct InvariantCompiler {
         case let .exists(scope, key):
             let key = reference(key)
             if scope == .span {
-                let slot = spanSlot(key)
-                return { span, scope in Self.index(of: key, slot: slot, in: span, scope) != nil }
+                let slot = spanSlot(key), bytes = InvariantText(key)
+                return { span, scope in Self.position(of: bytes, slot: slot, in: span, scope) != nil }
             }
-            return { span, _ in Self.index(of: key, in: span.pointee.resource.attributes) != nil }
+            return { span, _ in Self.index(of: key, in: span.resource.attributes) != nil }
         case let .not(operand):
             let operand = condition(operand)
             return { (span, scope) throws(InvariantSkip) in try !operand(span, scope) }
@@ -53,11 +53,11 @@ struct InvariantCompiler {
         case let .any(body):
             readsChildren = true
             let body = condition(body)
-            return { (_, scope) throws(InvariantSkip) in try Self.quantify(body, decidedBy: true, scope.children) }
+            return { (span, scope) throws(InvariantSkip) in try Self.quantify(body, decidedBy: true, span, scope.children) }
         case let .all(body):
             readsChildren = true
             let body = condition(body)
-            return { (_, scope) throws(InvariantSkip) in try Self.quantify(body, decidedBy: false, scope.children) }
+            return { (span, scope) throws(InvariantSkip) in try Self.quantify(body, decidedBy: false, span, scope.children) }
         case .literal, .field, .attribute, .negate, .arithmetic, .count, .sum:
             let value = operand(expression)
             return { (span, scope) throws(InvariantSkip) in
@@ -76,21 +76,25 @@ struct InvariantCompiler {
         switch (left, right) {
         case let (.field(field), .literal(.string(text))), let (.literal(.string(text)), .field(field)):
             switch field {
-            case .name: return { span, _ in InvariantValue.utf8Equal(span.pointee.name, text) != negated }
-            case .serviceName: return { span, _ in InvariantValue.utf8Equal(span.pointee.resource.serviceName, text) != negated }
+            case .name:
+                let expected = InvariantText(text)
+                return { span, _ in InvariantSpan.equal(span.name, expected.bytes) != negated }
+            case .serviceName: return { span, _ in InvariantValue.utf8Equal(span.resource.serviceName, text) != negated }
             case .kind, .status: return Self.enumeratedTest(field, oneOf: [.string(text)], negated: negated)
             case .durationMilliseconds: return nil
             }
         case let (.attribute(scope, key), .literal(.string(text))), let (.literal(.string(text)), .attribute(scope, key)):
             let key = reference(key)
             if scope == .span {
-                let slot = spanSlot(key)
+                let slot = spanSlot(key), keyBytes = InvariantText(key), expected = InvariantText(text)
                 return { (span, scope) throws(InvariantSkip) in
-                    try Self.string(at: Self.index(of: key, slot: slot, in: span, scope), in: span.pointee.attributes, equals: text) != negated
+                    guard let position = Self.position(of: keyBytes, slot: slot, in: span, scope) else { throw InvariantSkip(.missingAttribute) }
+                    return try span.string(at: position, equals: expected.bytes) != negated
                 }
             }
             return { (span, _) throws(InvariantSkip) in
-                try Self.string(at: Self.index(of: key, in: span.pointee.resource.attributes), in: span.pointee.resource.attributes, equals: text) != negated
+                let attributes = span.resource.attributes
+                return try Self.string(at: Self.index(of: key, in: attributes), in: attributes, equals: text) != negated
             }
         default:
             return nil
@@ -107,13 +111,16 @@ struct InvariantCompiler {
         }
         let candidates = texts
         if scope == .span {
-            let slot = spanSlot(key)
+            let slot = spanSlot(key), keyBytes = InvariantText(key), expected = texts.map(InvariantText.init)
             return { (span, scope) throws(InvariantSkip) in
-                try Self.string(at: Self.index(of: key, slot: slot, in: span, scope), in: span.pointee.attributes, isOneOf: candidates)
+                guard let position = Self.position(of: keyBytes, slot: slot, in: span, scope) else { throw InvariantSkip(.missingAttribute) }
+                for candidate in expected where try span.string(at: position, equals: candidate.bytes) { return true }
+                return false
             }
         }
         return { (span, _) throws(InvariantSkip) in
-            try Self.string(at: Self.index(of: key, in: span.pointee.resource.attributes), in: span.pointee.resource.attributes, isOneOf: candidates)
+            let attributes = span.resource.attributes
+            return try Self.string(at: Self.index(of: key, in: attributes), in: attributes, isOneOf: candidates)
         }
     }
 
@@ -128,10 +135,10 @@ struct InvariantCompiler {
         default: return nil
         }
         guard literal.type == .number else { return nil }
-        let reference = reference(key), slot = spanSlot(key)
+        let keyBytes = InvariantText(reference(key)), slot = spanSlot(key)
         return { (span, scope) throws(InvariantSkip) in
-            guard let index = Self.index(of: reference, slot: slot, in: span, scope) else { throw InvariantSkip(.missingAttribute) }
-            let value: InvariantValue = switch span.pointee.attributes[index].value {
+            guard let position = Self.position(of: keyBytes, slot: slot, in: span, scope) else { throw InvariantSkip(.missingAttribute) }
+            let value: InvariantValue = switch span.value(at: position) {
             case let .int(number): .int(number)
             case let .double(number): .double(number)
             default: throw InvariantSkip(.typeMismatch)
@@ -155,8 +162,8 @@ struct InvariantCompiler {
         }
         if negated { mask = ~mask }
         let bits = mask
-        if field == .kind { return { span, _ in bits & (1 << span.pointee.kind.rawValue) != 0 } }
-        return { span, _ in bits & (1 << span.pointee.status.rawValue) != 0 }
+        if field == .kind { return { span, _ in bits & (1 << span.kind.rawValue) != 0 } }
+        return { span, _ in bits & (1 << span.status.rawValue) != 0 }
     }
 
     // MARK: - Operands
@@ -168,22 +175,24 @@ struct InvariantCompiler {
             return { _, _ in value }
         case let .field(field):
             return switch field {
-            case .name: { span, _ in .string(span.pointee.name) }
-            case .kind: { span, _ in .string(span.pointee.kind.description) }
-            case .status: { span, _ in .string(span.pointee.status.description) }
-            case .durationMilliseconds: { span, _ in .double(Double(span.pointee.durationNanos) / 1_000_000) }
-            case .serviceName: { span, _ in .string(span.pointee.resource.serviceName) }
+            case .name: { span, _ in .string(String(decoding: span.name, as: UTF8.self)) }
+            case .kind: { span, _ in .string(span.kind.description) }
+            case .status: { span, _ in .string(span.status.description) }
+            case .durationMilliseconds: { span, _ in .double(Double(span.durationNanos) / 1_000_000) }
+            case .serviceName: { span, _ in .string(span.resource.serviceName) }
             }
         case let .attribute(scope, key):
             let key = reference(key)
             if scope == .span {
-                let slot = spanSlot(key)
+                let slot = spanSlot(key), keyBytes = InvariantText(key)
                 return { (span, scope) throws(InvariantSkip) in
-                    try Self.value(at: Self.index(of: key, slot: slot, in: span, scope), in: span.pointee.attributes)
+                    guard let position = Self.position(of: keyBytes, slot: slot, in: span, scope) else { throw InvariantSkip(.missingAttribute) }
+                    return try span.invariantValue(at: position)
                 }
             }
             return { (span, _) throws(InvariantSkip) in
-                try Self.value(at: Self.index(of: key, in: span.pointee.resource.attributes), in: span.pointee.resource.attributes)
+                let attributes = span.resource.attributes
+                return try Self.value(at: Self.index(of: key, in: attributes), in: attributes)
             }
         case let .negate(operand):
             let operand = self.operand(operand)
@@ -199,20 +208,18 @@ struct InvariantCompiler {
         case let .count(body?):
             readsChildren = true
             let body = condition(body)
-            return { (_, scope) throws(InvariantSkip) in
+            return { (span, scope) throws(InvariantSkip) in
                 var count: Int64 = 0
-                try Self.forEach(scope.children) { (child) throws(InvariantSkip) in
-                    if try body(child, .child) { count += 1 }
-                }
+                for child in scope.children where try body(span.sibling(Int(child)), .child) { count += 1 }
                 return .int(count)
             }
         case let .sum(body):
             readsChildren = true
             let body = operand(body)
-            return { (_, scope) throws(InvariantSkip) in
+            return { (span, scope) throws(InvariantSkip) in
                 var total = InvariantValue.int(0)
-                try Self.forEach(scope.children) { (child) throws(InvariantSkip) in
-                    total = try InvariantValue.apply(.add, total, body(child, .child))
+                for child in scope.children {
+                    total = try InvariantValue.apply(.add, total, body(span.sibling(Int(child)), .child))
                 }
                 return total
             }
@@ -227,7 +234,7 @@ struct InvariantCompiler {
     /// `left and right` (`decisive` false) or `left or right` (`decisive` true) in Kleene's
     /// logic: the decisive value on either side decides, even when the other side is unknown.
     private static func kleene(_ left: Condition, _ right: Condition, decidedBy decisive: Bool,
-                               _ span: UnsafePointer<Span>, _ scope: InvariantScope) throws(InvariantSkip) -> Bool {
+                               _ span: InvariantSpan, _ scope: InvariantScope) throws(InvariantSkip) -> Bool {
         let unknown: InvariantSkip
         do throws(InvariantSkip) {
             if try left(span, scope) == decisive { return decisive }
@@ -240,14 +247,15 @@ struct InvariantCompiler {
         throw unknown
     }
 
-    /// `any` (`decisive` true) or `all` (`decisive` false) of `body` over the children, in
-    /// Kleene's logic: one decisive child decides, otherwise an unknown child makes it unknown.
-    private static func quantify(_ body: Condition, decidedBy decisive: Bool, _ children: UnsafeBufferPointer<Span>) throws(InvariantSkip) -> Bool {
+    /// `any` (`decisive` true) or `all` (`decisive` false) of `body` over the children (batch
+    /// positions of `span`'s), in Kleene's logic: one decisive child decides, otherwise an
+    /// unknown child makes it unknown.
+    private static func quantify(_ body: Condition, decidedBy decisive: Bool, _ span: InvariantSpan,
+                                 _ children: UnsafeBufferPointer<Int32>) throws(InvariantSkip) -> Bool {
         var unknown: InvariantSkip?
-        guard let base = children.baseAddress else { return !decisive }
-        for offset in children.indices {
+        for child in children {
             do throws(InvariantSkip) {
-                if try body(base + offset, .child) == decisive { return decisive }
+                if try body(span.sibling(Int(child)), .child) == decisive { return decisive }
             } catch {
                 unknown = unknown ?? error
             }
@@ -256,16 +264,7 @@ struct InvariantCompiler {
         return !decisive
     }
 
-    /// Calls `body` with a pointer to each child, in order (children are read in place: a
-    /// `Span` copy costs a retain and a release per reference it holds).
-    private static func forEach(_ children: UnsafeBufferPointer<Span>,
-                                _ body: (UnsafePointer<Span>) throws(InvariantSkip) -> Void) throws(InvariantSkip) {
-        guard let base = children.baseAddress else { return }
-        for offset in children.indices { try body(base + offset) }
-    }
-
-    // Attribute lookups are inlined into the closures: a call taking the attribute array would
-    // retain and release it, as it is read through a pointer.
+    // Resource attributes: `SpanAttribute` arrays, as decoded.
 
     /// The value of the attribute at `index` (nil: absent).
     @inline(__always)
@@ -291,19 +290,20 @@ struct InvariantCompiler {
         return false
     }
 
-    /// The position of the span's first attribute named `key`: from the scope's slot table when
-    /// it has one (``InvariantScope/slots``, filled once per span for all the keys a program
-    /// reads), else by scanning.
+    /// The batch position of the span's first attribute named `key`: from the scope's slot
+    /// table when it has one (``InvariantScope/slots``, filled once per span for all the keys a
+    /// program reads), else by scanning.
     @inline(__always)
-    private static func index(of key: String, slot: Int, in span: UnsafePointer<Span>, _ scope: InvariantScope) -> Int? {
+    private static func position(of key: InvariantText, slot: Int, in span: InvariantSpan, _ scope: InvariantScope) -> Int? {
         if let slots = scope.slots {
-            let index = Int(slots[slot])
-            return index >= 0 ? index : nil
+            let position = Int(slots[slot])
+            return position >= 0 ? position : nil
         }
-        return index(of: key, in: span.pointee.attributes)
+        return span.position(of: key.bytes)
     }
 
-    /// The position of the first attribute named `key` (compared byte-wise).
+    /// The position of the first attribute named `key` (compared byte-wise), among a
+    /// resource's attributes.
     @inline(__always)
     private static func index(of key: String, in attributes: [SpanAttribute]) -> Int? {
         let count = key.utf8.count

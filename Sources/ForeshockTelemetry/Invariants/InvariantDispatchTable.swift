@@ -109,19 +109,17 @@ struct InvariantDispatchTable {
     ///
     /// - Complexity: O(attributes of the span + attribute references of all rules).
     @inline(__always)
-    func prepare(_ span: UnsafePointer<Span>) {
+    func prepare(_ span: InvariantSpan) {
         guard !ruleSlots.isEmpty else { return }
         for index in keyPositions.indices { keyPositions[index] = -1 }
-        span.pointee.attributes.withUnsafeBufferPointer { attributes in
-            for index in attributes.indices {
-                let role = keys.role(of: attributes[index].key)
-                if role >= 0 && keyPositions[role] < 0 { keyPositions[role] = Int32(index) }
-            }
+        for position in span.attributePositions {
+            let role = keys.role(of: span.key(at: position))
+            if role >= 0 && keyPositions[role] < 0 { keyPositions[role] = Int32(position) }
         }
         prepare(positions: UnsafePointer(keyPositions.baseAddress!))
     }
 
-    /// The same, from the positions of the span's first attribute with each of
+    /// The same, from the batch positions of the span's first attribute with each of
     /// ``attributeKeys`` (-1: absent), found by the caller.
     @inline(__always)
     func prepare(positions: UnsafePointer<Int32>) {
@@ -135,10 +133,10 @@ struct InvariantDispatchTable {
     /// found by the name's 64-bit hash alone: the rules' premises test the name itself, so a
     /// collision (≈ 2⁻⁶⁴ per name pair) costs an evaluation, never a wrong verdict.
     ///
-    /// - Complexity: one hash of `name`.
+    /// - Complexity: one hash of `name` (UTF-8 bytes).
     @inline(__always)
-    func rules(scopedTo name: String) -> Range<Int> {
-        let hash = SpanMetricsAggregator.hash(name)
+    func rules(scopedTo name: UnsafeRawBufferPointer) -> Range<Int> {
+        let hash = StringInterner.hash(name)
         let mask = slots.count - 1
         var slot = Int(truncatingIfNeeded: hash) & mask
         while true {
@@ -149,10 +147,10 @@ struct InvariantDispatchTable {
         }
     }
 
-    /// Evaluates rule `rule` on the span at `span` (last passed to ``prepare(_:)``) with its
-    /// children, without retaining anything.
+    /// Evaluates rule `rule` on `span` (last passed to ``prepare(_:)``) with its children (batch
+    /// positions), without retaining anything.
     @inline(__always)
-    func evaluate(_ rule: Int, _ span: UnsafePointer<Span>, children: UnsafeBufferPointer<Span>) -> InvariantOutcome {
+    func evaluate(_ rule: Int, _ span: InvariantSpan, children: UnsafeBufferPointer<Int32>) -> InvariantOutcome {
         let scope = InvariantScope(children: children, slots: UnsafePointer(ruleSlots.baseAddress.map { $0 + ruleSlotStart[rule] }))
         return programs[rule]._withUnsafeGuaranteedRef { $0.evaluate(span, scope) }
     }

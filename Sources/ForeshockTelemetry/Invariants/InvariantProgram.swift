@@ -4,7 +4,8 @@
 /// A closure tree was measured against a flat array of nodes walked by a `switch` (release
 /// build, x86-64, 1024 spans of 8 attributes, spans passed by pointer): about 9 ns against
 /// 15 ns per evaluation for a `span.name == "…"` premise that is false, 87 ns against 97 ns
-/// when it holds and two attributes are compared.
+/// when it holds and two attributes are compared. Spans are read from ``SpanColumns`` (see
+/// ``InvariantSpan``).
 ///
 /// Each closure does one thing, chosen at compile time (the operator, the attribute scope,
 /// a dedicated test for `span.name == "…"` or `span.kind in […]`), so evaluation neither
@@ -23,9 +24,9 @@
 /// a quarter of the evaluation cost.
 final class InvariantProgram: Sendable {
     /// A compiled condition on a span (or, inside an aggregate, a child) and its children.
-    typealias Condition = @Sendable (UnsafePointer<Span>, InvariantScope) throws(InvariantSkip) -> Bool
+    typealias Condition = @Sendable (InvariantSpan, InvariantScope) throws(InvariantSkip) -> Bool
     /// A compiled value-producing expression.
-    typealias Operand = @Sendable (UnsafePointer<Span>, InvariantScope) throws(InvariantSkip) -> InvariantValue
+    typealias Operand = @Sendable (InvariantSpan, InvariantScope) throws(InvariantSkip) -> InvariantValue
 
     /// The premise; always true for a rule without one. (Not optional: binding an optional
     /// closure copies it, a retain and a release per evaluation.)
@@ -68,14 +69,14 @@ final class InvariantProgram: Sendable {
         }
     }
 
-    /// Evaluates the rule on the span at `span`, with its direct children (and attribute slots,
-    /// if any) in `scope`: a premise that is false or unknown, or a conclusion that is unknown,
+    /// Evaluates the rule on `span`, with its direct children (and attribute slots, if any) in
+    /// `scope`: a premise that is false or unknown, or a conclusion that is unknown,
     /// makes it not applicable.
     ///
     /// - Complexity: O(size of the rule × attributes), times the children for an aggregate's
     ///   body. No allocation.
     @inline(__always)
-    func evaluate(_ span: UnsafePointer<Span>, _ scope: InvariantScope) -> InvariantOutcome {
+    func evaluate(_ span: InvariantSpan, _ scope: InvariantScope) -> InvariantOutcome {
         do throws(InvariantSkip) {
             guard try premise(span, scope) else { return .notApplicable(.premiseFalse) }
             return try conclusion(span, scope) ? .holds : .violated

@@ -82,35 +82,23 @@ public struct InvariantRule: Sendable {
     /// not looked at unless ``readsChildren``). A premise that is false or cannot be evaluated,
     /// or a conclusion that cannot be evaluated, gives `.notApplicable`.
     ///
-    /// A contiguous collection (`Array`, `ArraySlice`, …) is read in place; any other is copied
-    /// once. Reading a `Span` out of an array to pass it usually copies it (a retain and a
-    /// release per reference it holds, several times the cost of a typical evaluation), so an
-    /// ingest loop should use the pointer form, ``evaluate(_:children:)-(UnsafePointer<Span>,_)``.
+    /// A convenience for checking one span: it copies the span (and children) into a
+    /// ``SpanColumns`` first. An ingest loop checks whole batches with
+    /// ``SpanInvariantAggregator``, which reads the batch's columns in place.
     ///
     /// - Complexity: O(size of the rule × attributes of the span), times the children for an
-    ///   aggregate. No allocation for contiguous children.
-    @inlinable
-    public func evaluate(_ span: borrowing Span, children: some Collection<Span>) -> InvariantOutcome {
-        withUnsafePointer(to: span) { span in
-            guard readsChildren, !children.isEmpty else {
-                return evaluate(span, children: UnsafeBufferPointer(start: nil, count: 0))
+    ///   aggregate, plus the copy.
+    public func evaluate(_ span: Span, children: some Collection<Span>) -> InvariantOutcome {
+        let others = readsChildren ? Array(children) : []
+        let batch = SpanColumns(spans: [span] + others)
+        let positions = (1 ..< 1 + others.count).map { Int32($0) }
+        return withUnsafePointer(to: batch) { pointer in
+            batch.text.withUnsafeBytes { text in
+                positions.withUnsafeBufferPointer { children in
+                    program.evaluate(InvariantSpan(batch: pointer, text: text, index: 0), InvariantScope(children: children, slots: nil))
+                }
             }
-            if let outcome = children.withContiguousStorageIfAvailable({ evaluate(span, children: $0) }) {
-                return outcome
-            }
-            return Array(children).withUnsafeBufferPointer { evaluate(span, children: $0) }
         }
-    }
-
-    /// Checks the rule on the span at `span`, whose direct children are `children`, reading both
-    /// in place: the form for an ingest loop that walks a batch through a buffer pointer. The
-    /// spans must not change during the call. Same outcomes as the value form.
-    ///
-    /// - Complexity: O(size of the rule × attributes of the span), times the children for an
-    ///   aggregate. No allocation: about 9 ns for a rule whose premise `span.name == "…"` is
-    ///   false (see ``InvariantProgram``).
-    public func evaluate(_ span: UnsafePointer<Span>, children: UnsafeBufferPointer<Span>) -> InvariantOutcome {
-        program.evaluate(span, InvariantScope(children: children, slots: nil))
     }
 
     /// The attribute keys the rule reads, through `attr[...]` or `resource[...]`, each once, in

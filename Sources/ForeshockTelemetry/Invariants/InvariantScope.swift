@@ -5,8 +5,9 @@
 /// over the span's attributes, instead of once per rule and reference (see
 /// ``SpanInvariantAggregator``); without them, each reference scans the attributes.
 struct InvariantScope {
-    /// The span's direct children (none inside an aggregate's body: aggregates do not nest).
-    var children: UnsafeBufferPointer<Span>
+    /// The batch positions of the span's direct children (none inside an aggregate's body:
+    /// aggregates do not nest).
+    var children: UnsafeBufferPointer<Int32>
     /// Per key of the program's ``InvariantProgram/spanKeys``: the index of the span's first
     /// attribute with that key, or -1 when it has none; nil to look attributes up by scanning.
     var slots: UnsafePointer<Int32>?

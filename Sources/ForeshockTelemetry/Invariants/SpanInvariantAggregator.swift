@@ -69,8 +69,9 @@ public final class SpanInvariantAggregator {
     var attributeKeys: [String] { dispatch.attributeKeys }
     @exclusivity(unchecked) private var windows: [Window] = []
     @exclusivity(unchecked) private var lastWindow = -1
-    /// The current batch's children by parent, when a rule reads them.
-    @exclusivity(unchecked) private var children: [SpanID: [Span]] = [:]
+    /// The current batch's children (batch positions) by parent, when a rule reads them.
+    @exclusivity(unchecked) private var children: [SpanID: [Int32]] = [:]
+    @exclusivity(unchecked) private var identityScratch = SeriesIdentity()
     /// Windows starting before this are closed.
     @exclusivity(unchecked) private var watermark: Int64 = .min
 
@@ -90,6 +91,7 @@ public final class SpanInvariantAggregator {
     }
 
     deinit {
+        identityScratch.deallocate()
         skipCounts.deallocate()
         verdicts.deallocate()
         dispatch.deallocate()
@@ -101,27 +103,55 @@ public final class SpanInvariantAggregator {
     ///   and the rules scoped to it; the span's series is found once, by a hash of its
     ///   identity, when some rule gives a verdict.
     public func ingest(_ spans: [Span]) {
-        spans.withUnsafeBufferPointer { buffer in
-            guard let base = buffer.baseAddress else { return }
-            // Rules that read children see those of the same batch.
-            children = readsChildren ? Self.childrenByParent(buffer) : [:]
-            for index in 0..<buffer.count { check(base + index) }
-            children = [:]
+        ingest(SpanColumns(spans: spans))
+    }
+
+    /// Evaluates every rule on every span of `batch` (see ``ingest(_:)-([Span])``).
+    public func ingest(_ batch: SpanColumns) {
+        guard batch.count > 0 else { return }
+        withUnsafePointer(to: batch) { pointer in
+            batch.text.withUnsafeBytes { text in
+                beginBatch(batch)
+                for index in 0..<batch.count { check(InvariantSpan(batch: pointer, text: text, index: index), identity: 0) }
+                endBatch()
+            }
         }
     }
 
-    /// Evaluates every rule on the span at `span` (of the current batch) and counts the verdicts.
+    /// Starts checking `batch`, whose spans are then passed one by one to
+    /// ``check(_:identity:attributePositions:)`` (so that a caller walking the batch for its own
+    /// reasons checks each span while it is in cache), then ``endBatch()``. Rules that read
+    /// children see those of the same batch.
+    func beginBatch(_ batch: SpanColumns) {
+        guard readsChildren else { return }
+        children.removeAll(keepingCapacity: true)
+        for index in 0..<batch.count where !batch.parentSpanIDs[index].isZero {
+            children[batch.parentSpanIDs[index], default: []].append(Int32(index))
+        }
+    }
+
+    func endBatch() {
+        children.removeAll()
+    }
+
+    /// Evaluates every rule on `span` (of the current batch) and counts the verdicts.
+    ///
+    /// `identity` is the span's operation identity hash (``SeriesIdentity/operationHash``) when
+    /// the caller has it (``SpanMetricsAggregator`` with the same dimensions), or 0 to have it
+    /// computed here when needed; `attributePositions`, when given, holds per key of
+    /// ``attributeKeys`` the batch position of the span's first attribute with that key, or -1
+    /// (found by a caller already walking the attributes); otherwise they are found here.
     @inline(__always)
-    private func check(_ span: UnsafePointer<Span>) {
+    func check(_ span: InvariantSpan, identity: UInt64, attributePositions: UnsafePointer<Int32>? = nil) {
         // A span's verdicts are gathered, then counted together: the series is found once, and
         // the counts touched once per span, not per rule.
         let found: Int
-        if readsChildren, let kids = children[span.pointee.spanID] {
-            found = kids.withUnsafeBufferPointer { evaluateRules(on: span, children: $0) }
+        if readsChildren, let kids = children[span.batch.pointee.spanIDs[span.index]] {
+            found = kids.withUnsafeBufferPointer { evaluateRules(on: span, children: $0, attributePositions: attributePositions) }
         } else {
-            found = evaluateRules(on: span, children: UnsafeBufferPointer(start: nil, count: 0))
+            found = evaluateRules(on: span, children: UnsafeBufferPointer(start: nil, count: 0), attributePositions: attributePositions)
         }
-        if found > 0 { count(span: span, verdicts: UnsafeBufferPointer(rebasing: verdicts[..<found])) }
+        if found > 0 { count(span: span, verdicts: UnsafeBufferPointer(rebasing: verdicts[..<found]), identity: identity) }
     }
 
     /// Evaluates the rules that may apply to the span (the unscoped ones and those scoped to its
@@ -129,26 +159,28 @@ public final class SpanInvariantAggregator {
     /// (Loops and `inout` state rather than a nested function: a local captured by one is
     /// boxed and checked for exclusivity at run time.)
     @inline(__always)
-    private func evaluateRules(on span: UnsafePointer<Span>, children: UnsafeBufferPointer<Span>) -> Int {
+    private func evaluateRules(on span: InvariantSpan, children: UnsafeBufferPointer<Int32>,
+                               attributePositions: UnsafePointer<Int32>?) -> Int {
         var found = 0
         var prepared = false
         for rule in dispatch.unscoped {
-            evaluate(rule, on: span, children: children, found: &found, prepared: &prepared)
+            evaluate(rule, on: span, children: children, attributePositions: attributePositions, found: &found, prepared: &prepared)
         }
         // Rules scoped to another span name are skipped unevaluated (their premise is false).
         if dispatch.hasScopedRules {
-            for position in dispatch.rules(scopedTo: span.pointee.name) {
-                evaluate(dispatch.scoped[position], on: span, children: children, found: &found, prepared: &prepared)
+            for position in dispatch.rules(scopedTo: span.name) {
+                evaluate(dispatch.scoped[position], on: span, children: children, attributePositions: attributePositions,
+                         found: &found, prepared: &prepared)
             }
         }
         return found
     }
 
     @inline(__always)
-    private func evaluate(_ rule: Int, on span: UnsafePointer<Span>, children: UnsafeBufferPointer<Span>,
-                          found: inout Int, prepared: inout Bool) {
+    private func evaluate(_ rule: Int, on span: InvariantSpan, children: UnsafeBufferPointer<Int32>,
+                          attributePositions: UnsafePointer<Int32>?, found: inout Int, prepared: inout Bool) {
         if !prepared {
-            dispatch.prepare(span)
+            if let attributePositions { dispatch.prepare(positions: attributePositions) } else { dispatch.prepare(span) }
             prepared = true
         }
         switch dispatch.evaluate(rule, span, children: children) {
@@ -180,9 +212,9 @@ public final class SpanInvariantAggregator {
     // MARK: - Counting
 
     /// Counts a span's verdicts (`rule << 1 | violated`) in its series.
-    private func count(span: UnsafePointer<Span>, verdicts: UnsafeBufferPointer<Int>) {
+    private func count(span: InvariantSpan, verdicts: UnsafeBufferPointer<Int>, identity: UInt64) {
         counters.evaluations += verdicts.count
-        guard let (window, series) = locate(span) else {
+        guard let (window, series) = locate(span, identity: identity) else {
             for verdict in verdicts where verdict & 1 != 0 { counters.violations += 1 }
             return
         }
@@ -201,8 +233,8 @@ public final class SpanInvariantAggregator {
 
     /// The window and series of a span some rule gave a verdict on, or nil when the span is
     /// late or would open one window too many (both counted).
-    private func locate(_ span: UnsafePointer<Span>) -> (window: Int, series: Int32)? {
-        let end = span.pointee.endNanos / 1_000_000
+    private func locate(_ span: InvariantSpan, identity: UInt64) -> (window: Int, series: Int32)? {
+        let end = span.batch.pointee.endNanos[span.index] / 1_000_000
         let start = end - ((end % windowLength) + windowLength) % windowLength
         guard start >= watermark else {
             counters.lateSpans += 1
@@ -213,9 +245,10 @@ public final class SpanInvariantAggregator {
             return nil
         }
         // Known series are found by a 64-bit hash of their identity (computed without building
-        // a single string); the key is built (and checked) only for a new series. Two series
-        // whose hashes collide would share counts: about 10⁻¹¹ a window at 10,000 series.
-        let hash = identityHash(span)
+        // a single string, or handed over by the metrics pass); the key is built (and checked)
+        // only for a new series. Two series whose hashes collide would share counts: about
+        // 10⁻¹¹ a window at 10,000 series.
+        let hash = identity != 0 ? identity : identityHash(span)
         if let series = windows[window].byHash.find(hash) { return (window, series) }
         let series = windows[window].intern(seriesKey(span), hash: hash, limit: seriesLimit, rules: rules.count)
         if windows[window].keys[Int(series)] == nil { counters.overflowSpans += 1 }
@@ -225,28 +258,34 @@ public final class SpanInvariantAggregator {
     /// A dimension's value on a span as its label reads, as ``SpanMetricsAggregator`` resolves
     /// it: the last span attribute of that key with a label text, else the resource's, "" when
     /// neither has one.
-    private static func dimensionValue(_ key: String, of span: UnsafePointer<Span>) -> String {
-        var value = span.pointee.resource.attribute(key)?.labelText ?? ""
-        for attribute in span.pointee.attributes where InvariantValue.utf8Equal(attribute.key, key) {
-            if let text = attribute.value.labelText { value = text }
+    private static func dimensionValue(_ key: String, of span: InvariantSpan) -> String {
+        var value = span.resource.attribute(key)?.labelText ?? ""
+        var key = key
+        key.withUTF8 { key in
+            for position in span.attributePositions where InvariantSpan.equal(span.key(at: position), UnsafeRawBufferPointer(key)) {
+                switch span.value(at: position) {
+                case let .text(range): value = range.string(in: span.text)
+                case let .int(number): value = String(number)
+                case let .bool(flag): value = flag ? "true" : "false"
+                case .double, .complex: break
+                }
+            }
         }
         return value
     }
 
-    /// The identity hash of the span's series: service, span name, dimension values (empty
-    /// values count as absent).
-    private func identityHash(_ span: UnsafePointer<Span>) -> UInt64 {
-        var hash = SpanMetricsAggregator.mix(SpanMetricsAggregator.hash(span.pointee.resource.serviceName),
-                                             SpanMetricsAggregator.hash(span.pointee.name))
-        for key in dimensionKeys {
-            let value = Self.dimensionValue(key, of: span)
-            hash = SpanMetricsAggregator.mix(hash, value.isEmpty ? 0x5555 : SpanMetricsAggregator.hash(value))
-        }
-        return hash
+    /// The span's operation identity hash (``SeriesIdentity/operationHash``: service, span
+    /// name, dimension values; empty values count as absent).
+    private func identityHash(_ span: InvariantSpan) -> UInt64 {
+        identityScratch.reset()
+        identityScratch.append(span.resource.serviceName)
+        identityScratch.append(span.name)
+        for key in dimensionKeys { identityScratch.append(Self.dimensionValue(key, of: span)) }
+        return identityScratch.operationHash
     }
 
-    private func seriesKey(_ span: UnsafePointer<Span>) -> SeriesKey {
-        var key = SeriesKey(service: span.pointee.resource.serviceName, operation: span.pointee.name, dimensions: [])
+    private func seriesKey(_ span: InvariantSpan) -> SeriesKey {
+        var key = SeriesKey(service: span.resource.serviceName, operation: String(decoding: span.name, as: UTF8.self), dimensions: [])
         for name in dimensionKeys {
             let value = Self.dimensionValue(name, of: span)
             if !value.isEmpty { key.dimensions.append(MetricLabel(name, value)) }
@@ -254,17 +293,18 @@ public final class SpanInvariantAggregator {
         return key
     }
 
-    private func exemplar(of span: UnsafePointer<Span>, rule: InvariantRule) -> Exemplar {
+    private func exemplar(of invariantSpan: InvariantSpan, rule: InvariantRule) -> Exemplar {
+        let span = invariantSpan.batch.pointee.span(at: invariantSpan.index, text: invariantSpan.text)
         let policy = configuration.redaction
         var attributes: [SpanAttribute] = []
         for name in rule.referencedAttributes {
-            if let value = span.pointee.attribute(name) ?? span.pointee.resource.attribute(name) {
+            if let value = span.attribute(name) ?? span.resource.attribute(name) {
                 attributes.append(SpanAttribute(name, policy.redact(value)))
             }
         }
-        return Exemplar(traceID: span.pointee.traceID, spanID: span.pointee.spanID, durationNanos: span.pointee.durationNanos,
-                        endNanos: span.pointee.endNanos, isError: span.pointee.isEffectiveError,
-                        statusMessage: policy.redact(span.pointee.statusMessage), attributes: attributes)
+        return Exemplar(traceID: span.traceID, spanID: span.spanID, durationNanos: span.durationNanos,
+                        endNanos: span.endNanos, isError: span.isEffectiveError,
+                        statusMessage: policy.redact(span.statusMessage), attributes: attributes)
     }
 
     // MARK: - Emitting
@@ -310,13 +350,6 @@ public final class SpanInvariantAggregator {
                 selfSeconds: 0, inputTokens: 0, outputTokens: 0, utilizationMean: 0, utilizationMax: 0,
                 exemplars: window.exemplars[row.cell] ?? [])
         }
-    }
-
-    /// Each span's children within the batch, as contiguous copies.
-    private static func childrenByParent(_ spans: UnsafeBufferPointer<Span>) -> [SpanID: [Span]] {
-        var out: [SpanID: [Span]] = [:]
-        for span in spans where !span.parentSpanID.isZero { out[span.parentSpanID, default: []].append(span) }
-        return out
     }
 
     /// An operation's series identity, without the rule.

@@ -54,9 +54,18 @@ public final class SpanMetricsAggregator {
 
     private let windowLength: Int64
     private let dimensionKeys: [String]
-    /// The attribute keys ``assign(_:_:text:)`` reads, in one pass over a span's attributes,
-    /// with their roles (see ``KeyClassifier/metricRoles(dimensions:)``).
-    private let classifier: KeyClassifier
+    /// The attribute keys ``assign(_:_:text:)`` reads, in one pass over a span's attributes. A
+    /// role is ``packRoles(metric:invariant:)`` of the key's metric role (see
+    /// ``KeyClassifier/metricRoles(dimensions:)``) and, while invariants are checked, its index
+    /// among their span attribute keys.
+    @exclusivity(unchecked) private var classifier: KeyClassifier
+    private let metricRoles: [(String, Int)]
+    /// The invariants whose keys ``classifier`` includes.
+    @exclusivity(unchecked) private var classifiedInvariants: SpanInvariantAggregator?
+    /// Per span attribute key of ``classifiedInvariants``: the batch position of the current
+    /// span's first attribute with it, or -1; valid when ``lastIdentity`` is not 0 (the span
+    /// was classified).
+    @exclusivity(unchecked) private var invariantKeyPositions: UnsafeMutableBufferPointer<Int32> = .allocate(capacity: 0)
     private let prototypeSketch: DDSketch
 
     // Series registry: entries by id, an open-addressing table over them.
@@ -85,8 +94,11 @@ public final class SpanMetricsAggregator {
     private let dimensionText: UnsafeMutableBufferPointer<UnsafeRawBufferPointer>
     /// Per dimension, room for an integer or boolean attribute value's decimal text.
     private let numberText: UnsafeMutableRawBufferPointer
-    /// The current span's series key (see ``seriesKey(_:name:kind:status:)``).
-    @exclusivity(unchecked) private var keyScratch: UnsafeMutableRawBufferPointer = .allocate(byteCount: 256, alignment: 8)
+    /// The current span's series identity.
+    @exclusivity(unchecked) private var identity = SeriesIdentity()
+    /// The operation identity (``SeriesIdentity/operationHash``) of the span last counted by
+    /// ``assign(_:_:text:)``, 0 when it was not counted; handed to invariant checking.
+    @exclusivity(unchecked) private var lastIdentity: UInt64 = 0
     @exclusivity(unchecked) private var spanSlot: [Int32] = []
     @exclusivity(unchecked) private var spanAccumulator: [Int32] = []
     @exclusivity(unchecked) private var spanSeries: [Int32] = []
@@ -110,7 +122,8 @@ public final class SpanMetricsAggregator {
         self.windowLength = max(1, configuration.windowMilliseconds)
         let dimensions = configuration.labelDimensions
         self.dimensionKeys = dimensions
-        self.classifier = KeyClassifier(KeyClassifier.metricRoles(dimensions: dimensions))
+        self.metricRoles = KeyClassifier.metricRoles(dimensions: dimensions)
+        self.classifier = KeyClassifier(metricRoles.map { ($0.0, Self.packRoles(metric: $0.1, invariant: -1)) })
         self.prototypeSketch = DDSketch(relativeAccuracy: configuration.relativeAccuracy)
         self.dimensionText = .allocate(capacity: dimensions.count)
         self.dimensionText.initialize(repeating: UnsafeRawBufferPointer(start: nil, count: 0))
@@ -126,9 +139,10 @@ public final class SpanMetricsAggregator {
 
     deinit {
         classifier.deallocate()
+        invariantKeyPositions.deallocate()
         dimensionText.deallocate()
         numberText.deallocate()
-        keyScratch.deallocate()
+        identity.deallocate()
     }
 
     /// Bytes per dimension in ``numberText``: the longest `Int64` in decimal, and more.
@@ -168,15 +182,72 @@ public final class SpanMetricsAggregator {
     /// - Complexity: O(spans × attributes), amortised; no allocation per span on the steady
     ///   path (known series, open window), beyond exemplar replacements.
     public func ingest(_ batch: SpanColumns) {
+        ingest(batch, invariants: nil)
+    }
+
+    /// Counts the spans of `batch` and checks `invariants`' rules on them: the same as
+    /// `ingest(batch)` then `invariants.ingest(batch)`, but in one pass, each span checked right
+    /// after it is counted (while it is in cache), with the series identity and the positions of
+    /// the attributes the rules read found here handed over instead of being looked up again.
+    /// (The invariants must have been built with this aggregator's dimensions and redaction
+    /// policy to share the identity; otherwise they find it themselves.)
+    public func ingest(_ batch: SpanColumns, checking invariants: SpanInvariantAggregator) {
+        ingest(batch, invariants: invariants)
+    }
+
+    private func ingest(_ batch: SpanColumns, invariants: SpanInvariantAggregator?) {
         let n = batch.count
         guard n > 0 else { return }
         prepareScratch(n)
         prepareOrigins(batch.origins)
         batch.text.withUnsafeBytes { text in
-            for i in 0..<n { assign(batch, i, text: text) }
+            if let invariants {
+                classify(invariants)
+                let sharesIdentity = invariants.dimensionKeys == dimensionKeys
+                let positions = UnsafePointer(invariantKeyPositions.baseAddress)
+                invariants.beginBatch(batch)
+                withUnsafePointer(to: batch) { pointer in
+                    for i in 0..<n {
+                        assign(batch, i, text: text)
+                        // A span not counted here (late, say) was not classified: the invariants
+                        // find its series and attributes themselves.
+                        let classified = lastIdentity != 0
+                        invariants.check(InvariantSpan(batch: pointer, text: text, index: i),
+                                         identity: classified && sharesIdentity ? lastIdentity : 0,
+                                         attributePositions: classified ? positions : nil)
+                    }
+                }
+                invariants.endBatch()
+            } else {
+                for i in 0..<n { assign(batch, i, text: text) }
+            }
             joinCalls(batch, text: text)
         }
         originInfos.removeAll(keepingCapacity: true)
+    }
+
+    /// A classifier role: the metric role and the invariant key index, each plus one (0: none).
+    private static func packRoles(metric: Int, invariant: Int) -> Int {
+        (metric + 1) | (invariant + 1) << 16
+    }
+
+    /// Makes ``classifier`` also find `invariants`' span attribute keys.
+    private func classify(_ invariants: SpanInvariantAggregator) {
+        guard classifiedInvariants !== invariants else { return }
+        var roles = metricRoles.map { ($0.0, Self.packRoles(metric: $0.1, invariant: -1)) }
+        for (index, key) in invariants.attributeKeys.enumerated() {
+            if let known = roles.firstIndex(where: { InvariantValue.utf8Equal($0.0, key) }) {
+                roles[known].1 |= Self.packRoles(metric: -1, invariant: index)
+            } else {
+                roles.append((key, Self.packRoles(metric: -1, invariant: index)))
+            }
+        }
+        classifier.deallocate()
+        classifier = KeyClassifier(roles)
+        invariantKeyPositions.deallocate()
+        invariantKeyPositions = .allocate(capacity: invariants.attributeKeys.count)
+        invariantKeyPositions.initialize(repeating: -1)
+        classifiedInvariants = invariants
     }
 
     /// Counts the spans of `batch` (converted to ``SpanColumns`` first).
@@ -234,6 +305,7 @@ public final class SpanMetricsAggregator {
     /// Counts span `i` of `batch` into its series and window (pass one of a batch).
     @inline(__always)
     private func assign(_ batch: SpanColumns, _ i: Int, text: UnsafeRawBufferPointer) {
+        lastIdentity = 0
         let start = windowStart(endNanos: batch.endNanos[i])
         if start < watermark {
             statistics.lateSpans += 1
@@ -250,8 +322,14 @@ public final class SpanMetricsAggregator {
         var grpcStatus: Int64 = 0
         var inputTokens: Int64 = 0
         var outputTokens: Int64 = 0
+        let positions = invariantKeyPositions
+        for index in positions.indices { positions[index] = -1 }
         for a in batch.attributeRange(of: i) {
-            let role = classifier.role(of: batch.attributeKeys[a].bytes(in: text))
+            let roles = classifier.role(of: batch.attributeKeys[a].bytes(in: text))
+            if roles <= 0 { continue }
+            let invariantKey = roles >> 16 - 1
+            if invariantKey >= 0 && positions[invariantKey] < 0 { positions[invariantKey] = Int32(a) }
+            let role = roles & 0xFFFF - 1
             if role < 0 { continue }
             let value = batch.attributeValues[a]
             if role < dimensionCount {
@@ -274,7 +352,8 @@ public final class SpanMetricsAggregator {
         let duration = batch.endNanos[i] &- batch.startNanos[i]
         windows[slot].accumulators[Int(accumulatorIndex)].add(
             duration: duration, isError: isError, inputTokens: inputTokens, outputTokens: outputTokens)
-        if windows[slot].accumulators[Int(accumulatorIndex)].wantsExemplar(duration: duration, isError: isError, limit: configuration.exemplarsPerSeries) {
+        if windows[slot].accumulators[Int(accumulatorIndex)].wantsExemplar(
+            duration: duration, isError: isError, limit: configuration.exemplarsPerSeries, traceID: batch.traceIDs[i], spanID: batch.spanIDs[i]) {
             let exemplar = makeExemplar(batch, i, text: text, isError: isError)
             windows[slot].accumulators[Int(accumulatorIndex)].keep(exemplar, limit: configuration.exemplarsPerSeries)
         }
@@ -347,41 +426,19 @@ public final class SpanMetricsAggregator {
         return text.withUTF8 { StringInterner.hash(UnsafeRawBufferPointer($0)) }
     }
 
-    /// Writes the identity of the current span's series to ``keyScratch`` and returns it: kind
-    /// and status bytes, then the service, the span name and each of ``dimensionText``, each
-    /// as a 4-byte length and its bytes (an absent dimension is empty).
-    @inline(__always)
-    private func seriesKey(_ info: ResourceInfo, name: UnsafeRawBufferPointer, kind: SpanKind,
-                           status: SpanStatusCode) -> UnsafeRawBufferPointer {
-        var needed = 2 + 4 + info.serviceBytes.count + 4 + name.count
-        for d in 0..<dimensionKeys.count { needed += 4 + dimensionText[d].count }
-        if needed > keyScratch.count {
-            keyScratch.deallocate()
-            keyScratch = .allocate(byteCount: needed * 2, alignment: 8)
-        }
-        let out = keyScratch.baseAddress!
-        out.storeBytes(of: kind.rawValue, as: UInt8.self)
-        out.storeBytes(of: status.rawValue, toByteOffset: 1, as: UInt8.self)
-        var at = 2
-        @inline(__always) func put(_ bytes: UnsafeRawBufferPointer) {
-            out.storeBytes(of: UInt32(truncatingIfNeeded: bytes.count), toByteOffset: at, as: UInt32.self)
-            at += 4
-            if let base = bytes.baseAddress, bytes.count > 0 { (out + at).copyMemory(from: base, byteCount: bytes.count) }
-            at += bytes.count
-        }
-        put(info.serviceBytes)
-        put(name)
-        for d in 0..<dimensionKeys.count { put(dimensionText[d]) }
-        return UnsafeRawBufferPointer(start: out, count: at)
-    }
-
-    /// The id of the series of the current span (``seriesKey(_:name:kind:status:)``), created (or
-    /// redirected to an overflow series) when new.
+    /// The id of the current span's series — ``identity`` of its service, name and
+    /// ``dimensionText``, kind and status — created (or redirected to an overflow series) when new.
     @inline(__always)
     private func series(_ info: ResourceInfo, name: UnsafeRawBufferPointer, kind: SpanKind, status: SpanStatusCode,
                         windowStart: Int64) -> Int32 {
-        let key = seriesKey(info, name: name, kind: kind, status: status)
-        let h = StringInterner.hash(key)
+        identity.reset()
+        identity.append(info.serviceBytes)
+        identity.append(name)
+        for d in 0..<dimensionKeys.count { identity.append(dimensionText[d]) }
+        let operation = identity.operationHash
+        lastIdentity = operation
+        let h = SeriesIdentity.seriesHash(operation: operation, kind: kind, status: status)
+        let key = identity.finish(kind: kind, status: status)
         // Probe inline, reading fields in place (copying a whole entry costs a retain per field).
         let mask = table.count - 1
         var p = Int(truncatingIfNeeded: h) & mask
@@ -891,8 +948,8 @@ extension KeyClassifier {
 /// A series of the registry.
 struct SeriesEntry {
     var hash: UInt64
-    /// The identity bytes (``SpanMetricsAggregator/seriesKey(_:name:kind:status:)``); empty for
-    /// overflow series.
+    /// The identity bytes (``SeriesIdentity``, kind and status included); empty for overflow
+    /// series.
     var key: [UInt8]
     /// The span's service and name, unredacted (call edges are labelled with them).
     var service: String
@@ -941,10 +998,14 @@ struct SeriesAccumulator {
         self.outputTokens &+= outputTokens
     }
 
+    /// Whether a span would be kept as an exemplar: among the `limit` slowest, or an error
+    /// while there is room for one — unless it already is one (a span delivered again, as an
+    /// exporter's retry does, is not kept twice).
     @inline(__always)
-    func wantsExemplar(duration: Int64, isError: Bool, limit: Int) -> Bool {
-        guard limit > 0 else { return false }
-        return slowest.count < limit || duration > slowestFloor || (isError && errorExemplars.count < limit)
+    func wantsExemplar(duration: Int64, isError: Bool, limit: Int, traceID: TraceID, spanID: SpanID) -> Bool {
+        guard limit > 0, slowest.count < limit || duration > slowestFloor || (isError && errorExemplars.count < limit) else { return false }
+        return !slowest.contains { $0.spanID == spanID && $0.traceID == traceID }
+            && !errorExemplars.contains { $0.spanID == spanID && $0.traceID == traceID }
     }
 
     mutating func keep(_ exemplar: Exemplar, limit: Int) {

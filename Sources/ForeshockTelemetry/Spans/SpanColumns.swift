@@ -124,6 +124,15 @@ public struct SpanColumns: Sendable {
         return spans
     }
 
+    /// Span `i` as a ``Span`` value, its strings made afresh (exemplars; not a hot path).
+    func span(at i: Int, text: UnsafeRawBufferPointer) -> Span {
+        let origin = origins[Int(originIndices[i])]
+        return Span(traceID: traceIDs[i], spanID: spanIDs[i], parentSpanID: parentSpanIDs[i], name: names[i].string(in: text),
+                    kind: kinds[i], startNanos: startNanos[i], endNanos: endNanos[i], status: statuses[i],
+                    statusMessage: statusMessages[i].string(in: text), attributes: attributes(of: i, text: text),
+                    resource: origin.resource, scopeName: origin.scopeName)
+    }
+
     /// The attributes of span `i` as ``SpanAttribute`` values (exemplars; not a hot path).
     func attributes(of i: Int, text: UnsafeRawBufferPointer) -> [SpanAttribute] {
         attributeRange(of: i).map { a in

@@ -2,9 +2,11 @@ import ForeshockTelemetry
 import ForeshockTestSupport
 import Testing
 
-/// The two ways a rule is checked must agree: ``InvariantRule/evaluate(_:children:)`` alone
-/// (attributes found by scanning) and ``SpanInvariantAggregator/ingest(_:)`` (attributes found
-/// once per span for all rules, series found by its identity hash).
+/// The three ways a rule is checked must agree: ``InvariantRule/evaluate(_:children:)`` alone
+/// (attributes found by scanning), ``SpanInvariantAggregator/ingest(_:)`` (attributes found once
+/// per span for all rules, series found by its own identity hash) and
+/// ``SpanMetricsAggregator/ingest(_:checking:)`` (attribute positions and series identity
+/// handed over from the metrics pass).
 @Suite struct InvariantCheckingPathsTests {
     private static let second: Int64 = 1_000_000_000
     private static let epoch: Int64 = 1_704_067_200 * second
@@ -81,13 +83,15 @@ import Testing
     }
 
     @Test(arguments: [1, 2, 3] as [UInt64])
-    func bothCheckingPathsAgree(seed: UInt64) {
+    func allCheckingPathsAgree(seed: UInt64) {
         var configuration = SpanMetricsConfiguration()
         configuration.dimensions.append("code.origin") // listed twice: labels it once
         let batch = Self.spans(seed: seed, count: 3_000)
 
         let standalone = SpanInvariantAggregator(rules: Self.rules, configuration: configuration)
         standalone.ingest(batch)
+        let fusedInvariants = SpanInvariantAggregator(rules: Self.rules, configuration: configuration)
+        SpanMetricsAggregator(configuration: configuration).ingest(SpanColumns(spans: batch), checking: fusedInvariants)
 
         // The reference: each rule on each span, children found by parent id in the batch.
         var evaluations = 0, violations = 0
@@ -106,9 +110,12 @@ import Testing
         #expect(standalone.statistics.evaluations == evaluations && standalone.statistics.violations == violations)
         #expect(standalone.statistics.notApplicable == skipped)
         #expect(violations > 0 && !skipped.isEmpty, "the data exercises both verdicts and skips")
+        #expect(fusedInvariants.statistics == standalone.statistics)
 
         let records = standalone.drainAll()
         #expect(records.allSatisfy { Set($0.labels.map(\.name)).count == $0.labels.count })
-        #expect(Self.summary(records).count > 50, "several series per rule")
+        let expected = Self.summary(records)
+        #expect(expected.count > 50, "several series per rule")
+        #expect(Self.summary(fusedInvariants.drainAll()) == expected)
     }
 }
