@@ -43,6 +43,25 @@ func exercise(_ batch: SpanBatch) {
     }
     for error in batch.errors { total &+= UInt64(error.description.utf8.count) }
     consume(total)
+    deriveFromColumns(batch)
+}
+
+/// Converts the batch to ``SpanColumns`` and back (the same spans must come back) and runs the
+/// metrics pass over the columns: every span is counted in an operation series, or counted as
+/// late or beyond the open windows.
+func deriveFromColumns(_ batch: SpanBatch) {
+    let columns = SpanColumns(batch)
+    check(columns.count == batch.spans.count && columns.makeSpans().map(digest) == batch.spans.map(digest),
+          "the columns of a batch do not give its spans back")
+    var configuration = SpanMetricsConfiguration()
+    configuration.joinBufferCapacity = 16
+    let aggregator = SpanMetricsAggregator(configuration: configuration)
+    aggregator.ingest(columns)
+    let counted = aggregator.drainAll().reduce(0) { $0 + ($1.kind == .operation ? $1.count : 0) }
+    let statistics = aggregator.statistics
+    check(counted == statistics.spansIngested
+              && statistics.spansIngested + statistics.lateSpans + statistics.spansBeyondOpenWindows == batch.spans.count,
+          "\(batch.spans.count) spans, \(counted) counted: \(statistics)")
 }
 
 /// Re-encodes the decoded spans with ``OTLPProtobufEncoder`` and decodes them again: every span

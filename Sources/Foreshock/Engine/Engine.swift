@@ -41,6 +41,8 @@ public final class Engine: Sendable {
     enum WorkItem: Sendable {
         case points([SeriesPoints], count: Int)
         case spans(SpanColumns)
+        /// Decoded `Span` values, turned into columns by the worker (not the caller).
+        case spanValues(SpanBatch)
         /// Durability barrier; `final` also closes every open span window (shutdown).
         case flush(CheckedContinuation<Void, any Error>?, final: Bool)
     }
@@ -86,6 +88,13 @@ public final class Engine: Sendable {
                 var spans = SpanPipeline(configuration: configuration.spans, maxStoredSeries: configuration.maxStoredSeries,
                                          maxDetectedSeries: configuration.maxDetectedSeries)
                 pipeline.catchUp(with: store, logger: logger)
+                func process(_ batch: SpanColumns) {
+                    let derived = spans.ingest(batch, store: store, logger: logger, wallClock: Engine.unixMilliseconds())
+                    pipeline.process(derived.points, store: store, broadcaster: broadcaster, logger: logger)
+                    pipeline.publish(derived.events, broadcaster: broadcaster)
+                    metrics.record(derived)
+                    metrics.queueDepth.record(queuedPoints.remove(batch.count))
+                }
                 for await item in stream {
                     switch item {
                     case let .points(batch, count):
@@ -93,11 +102,9 @@ public final class Engine: Sendable {
                         let depth = queuedPoints.remove(count)
                         metrics.queueDepth.record(depth)
                     case let .spans(batch):
-                        let derived = spans.ingest(batch, store: store, logger: logger, wallClock: Engine.unixMilliseconds())
-                        pipeline.process(derived.points, store: store, broadcaster: broadcaster, logger: logger)
-                        pipeline.publish(derived.events, broadcaster: broadcaster)
-                        metrics.record(derived)
-                        metrics.queueDepth.record(queuedPoints.remove(batch.count))
+                        process(batch)
+                    case let .spanValues(batch):
+                        process(SpanColumns(batch))
                     case let .flush(continuation, final):
                         do {
                             let start = ContinuousClock.now
@@ -178,21 +185,25 @@ public final class Engine: Sendable {
     /// a batch that does not fit is shed whole.
     @discardableResult
     public func ingest(spans batch: SpanColumns) -> IngestResult {
-        let count = batch.count
+        enqueue(.spans(batch), count: batch.count)
+    }
+
+    private func enqueue(_ item: WorkItem, count: Int) -> IngestResult {
         guard count > 0 else { return IngestResult() }
         guard !stopped.load(ordering: .acquiring) && queuedPoints.add(count, capacity: configuration.queueCapacity) else {
             metrics.shedPoints.increment(by: count)
             return IngestResult(shedPoints: count)
         }
-        queue.yield(.spans(batch))
+        queue.yield(item)
         metrics.ingestedSpans.increment(by: count)
         return IngestResult(acceptedPoints: count)
     }
 
-    /// Queues decoded spans (see ``ingest(spans:)-(SpanColumns)``).
+    /// Queues decoded spans (see ``ingest(spans:)-(SpanColumns)``); the worker turns them into
+    /// columns, so the call stays O(1) for the caller.
     @discardableResult
     public func ingest(spans batch: SpanBatch) -> IngestResult {
-        ingest(spans: SpanColumns(batch))
+        enqueue(.spanValues(batch), count: batch.spans.count)
     }
 
     /// Decodes an OTLP/HTTP `/v1/traces` body (`ExportTraceServiceRequest`, protobuf or JSON)

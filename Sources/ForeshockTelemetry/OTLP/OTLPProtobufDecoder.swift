@@ -9,9 +9,10 @@
 /// producers stay readable. Field order does not matter (a `resource` after its
 /// `scope_spans` is found by a first pass over the message's tags).
 ///
-/// Why hand-written rather than swift-protobuf's generated code: it builds ``Span``s directly
-/// (no intermediate message tree), interns repeated strings, never copies `bytes` fields and
-/// skips events and links without decoding them. docs/TELEMETRY.md has the measurements.
+/// Why hand-written rather than swift-protobuf's generated code: it writes ``SpanColumns``
+/// directly over the request's bytes (no intermediate message tree, no string per field),
+/// never copies `bytes` fields and skips events and links without decoding them.
+/// docs/TELEMETRY.md has the measurements.
 ///
 /// Errors: a span whose own bytes are malformed (a bad varint, an id of the wrong length, an
 /// out-of-range enum, an end before its start) is rejected and recorded in the batch with its
@@ -19,11 +20,13 @@
 /// 5 bytes, expected 16 (or 0) at byte 1234`. A length that runs past its enclosing message
 /// outside a span, or a malformed resource, throws, since nothing after it can be trusted.
 ///
-/// A decoder keeps its string interner and scratch buffers between calls: reuse one per
-/// thread. It is not thread-safe.
+/// A decoder keeps its string interner (used for resources, nested values and ``Span``
+/// values) between calls: reuse one per thread. It is not thread-safe.
 ///
-/// - Complexity: O(bytes). Allocations per span: the attribute array and strings longer than
-///   15 bytes that are not already interned.
+/// - Complexity: O(bytes). Allocations: none per span for ``decodeColumns(_:source:)`` (the
+///   columns grow geometrically; nested array/list/bytes values and resources allocate); for
+///   ``decode(_:source:)``, each span's attribute array and its strings longer than 15 bytes
+///   that are not already interned.
 public struct OTLPProtobufDecoder {
     var interner = StringInterner()
     var scratch: [SpanAttribute] = []
