@@ -50,16 +50,9 @@ struct KeyClassifier {
         bucketStart.deallocate()
     }
 
-    /// The role of `key`, or -1.
+    /// The role of the key whose UTF-8 is `key`, or -1.
     ///
     /// - Complexity: O(keys of the same length), each compared with `memcmp` after their lengths.
-    @inline(__always)
-    func role(of key: String) -> Int {
-        if let found = key.utf8.withContiguousStorageIfAvailable({ role(of: UnsafeRawBufferPointer($0)) }) { return found }
-        return Array(key.utf8).withUnsafeBytes { role(of: $0) }
-    }
-
-    /// The role of the key whose UTF-8 is `key`, or -1.
     @inline(__always)
     func role(of key: UnsafeRawBufferPointer) -> Int {
         let count = key.count
