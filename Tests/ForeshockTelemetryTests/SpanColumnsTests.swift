@@ -138,4 +138,104 @@ import Testing
             ])
         }
     }
+
+    /// A request of `spans` (one resource, one scope), optionally with an unknown field of
+    /// `padding` bytes in each span.
+    private static func request(_ spans: [Span], padding: Int = 0) -> [UInt8] {
+        var scope: [UInt8] = []
+        for span in spans {
+            var encoded = OTLPProtobufEncoder.encode(span)
+            if padding > 0 { OTLPProtobufEncoder.message(99, [UInt8](repeating: 7, count: padding), into: &encoded) }
+            OTLPProtobufEncoder.message(2, encoded, into: &scope)
+        }
+        var resource: [UInt8] = []
+        OTLPProtobufEncoder.message(1, Array("service.name".utf8).keyValue(string: "s"), into: &resource)
+        var resourceSpans: [UInt8] = []
+        OTLPProtobufEncoder.message(1, resource, into: &resourceSpans)
+        OTLPProtobufEncoder.message(2, scope, into: &resourceSpans)
+        var request: [UInt8] = []
+        OTLPProtobufEncoder.message(1, resourceSpans, into: &request)
+        return request
+    }
+
+    @Test func invalidUTF8IsRepairedLikeStrings() throws {
+        // Two names that differ only in invalid bytes are one operation, "GET \u{FFFD}", as
+        // their strings are; a rule on the repaired name matches them.
+        let resource = SpanResource(attributes: [])
+        let base = Span(traceID: TraceID(high: 1, low: 1), spanID: SpanID(1), name: "GET ?", startNanos: Self.epoch,
+                        endNanos: Self.epoch + 1_000, resource: resource)
+        var bytes = Self.request([base, base, base])
+        let marker = Array("GET ?".utf8)
+        var replaced = 0
+        // 0xFF and 0xFE never occur in UTF-8; 0xC3 starts a sequence that "?" does not continue.
+        for invalid: UInt8 in [0xFF, 0xFE, 0xC3] {
+            let at = try #require(Self.find(marker, in: bytes, from: replaced))
+            bytes[at + 4] = invalid
+            replaced = at + 5
+        }
+        var decoder = OTLPProtobufDecoder()
+        let columns = try decoder.decodeColumns(bytes)
+        #expect(columns.makeSpans().map(\.name) == Array(repeating: "GET \u{FFFD}", count: 3))
+        let aggregator = SpanMetricsAggregator()
+        let rules = SpanInvariantAggregator(rules: [try InvariantRule(name: "r", source: #"span.name == "GET \#u{FFFD}" => span.duration_ms < 1"#)])
+        aggregator.ingest(columns, checking: rules)
+        let operations = aggregator.drainAll().filter { $0.kind == .operation }
+        #expect(operations.count == 1 && operations.first?.count == 3)
+        #expect(operations.first?.labels.contains(MetricLabel("operation", "GET \u{FFFD}")) == true)
+        #expect(rules.statistics.evaluations == 3)
+    }
+
+    private static func find(_ needle: [UInt8], in haystack: [UInt8], from start: Int) -> Int? {
+        guard haystack.count >= needle.count else { return nil }
+        for i in start...(haystack.count - needle.count) where Array(haystack[i ..< i + needle.count]) == needle { return i }
+        return nil
+    }
+
+    @Test func aSparseRequestDoesNotStayAliveInItsColumns() throws {
+        // A span with 200 KB of a field the decoder skips: the columns keep their texts, not
+        // the request. A dense request is shared as it is.
+        let resource = SpanResource(attributes: [])
+        let span = Span(traceID: TraceID(high: 1, low: 1), spanID: SpanID(1), name: "op", startNanos: Self.epoch,
+                        endNanos: Self.epoch + 1_000, attributes: [SpanAttribute("k", .string("v"))], resource: resource)
+        var decoder = OTLPProtobufDecoder()
+        let sparse = Self.request([span], padding: 200_000)
+        let columns = try decoder.decodeColumns(sparse)
+        #expect(columns.text.count < 64)
+        let kept = try #require(columns.makeSpans().first)
+        #expect(kept.name == "op" && kept.attributes == [SpanAttribute("k", .string("v"))] && kept.resource.serviceName == "s")
+        var named = span
+        named.name = "GET /api/v1/orders/{order_id}/items"
+        named.attributes = [SpanAttribute("http.route", .string("/api/v1/orders/{order_id}/items")),
+                            SpanAttribute("user_agent.original", .string("Mozilla/5.0 (X11; Linux x86_64)"))]
+        let dense = Self.request(Array(repeating: named, count: 2_000))
+        #expect(try decoder.decodeColumns(dense).text.count == dense.count)
+    }
+
+    @Test func callEdgesCompareServicesNotResources() throws {
+        // Two resources of one service (two versions) call each other: no edge; a call to
+        // another service is one.
+        let v1 = SpanResource(attributes: [SpanAttribute("service.name", .string("shop")), SpanAttribute("service.version", .string("1"))])
+        let v2 = SpanResource(attributes: [SpanAttribute("service.name", .string("shop")), SpanAttribute("service.version", .string("2"))])
+        let pay = SpanResource(attributes: [SpanAttribute("service.name", .string("pay"))])
+        func span(_ id: UInt64, parent: UInt64, _ resource: SpanResource) -> Span {
+            Span(traceID: TraceID(high: 9, low: 9), spanID: SpanID(id), parentSpanID: SpanID(parent), name: "op\(id)",
+                 startNanos: Self.epoch, endNanos: Self.epoch + 1_000_000, resource: resource)
+        }
+        let aggregator = SpanMetricsAggregator()
+        aggregator.ingest([span(1, parent: 0, v1), span(2, parent: 1, v2), span(3, parent: 1, pay), span(4, parent: 2, v1)])
+        let edges = aggregator.drainAll().filter { $0.kind == .callEdge }
+        #expect(edges.map { "\($0.labels.first { $0.name == "operation" }?.value ?? "")->\($0.labels.first { $0.name == "peer.service" }?.value ?? "")" } == ["op1->pay"])
+    }
+}
+
+private extension [UInt8] {
+    /// A `KeyValue` message with this key and a string value.
+    func keyValue(string value: String) -> [UInt8] {
+        var out: [UInt8] = []
+        OTLPProtobufEncoder.message(1, self, into: &out)
+        var any: [UInt8] = []
+        OTLPProtobufEncoder.message(1, Array(value.utf8), into: &any)
+        OTLPProtobufEncoder.message(2, any, into: &out)
+        return out
+    }
 }

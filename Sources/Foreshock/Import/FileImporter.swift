@@ -39,6 +39,9 @@ public enum FileImporter {
 
     public static func isSupported(_ path: String) -> Bool { SeriesSource.isSupported(path) }
 
+    /// Spans of a trace export converted to columns at a time.
+    static let spansPerChunk = 100_000
+
     /// Reads every supported file under `inputs` and appends it to `store`.
     /// - Parameter progress: called after each file with (files done, files total).
     public static func load(_ inputs: [String], into store: Store, format: SeriesFormat? = nil,
@@ -51,8 +54,13 @@ public enum FileImporter {
                 // per-window latency sketches (quantiles over any range later).
                 var pipeline = SpanPipeline(configuration: SpanIngestConfiguration())
                 let logger = Logger(label: "foreshock.import")
-                let derived = pipeline.ingest(SpanColumns(spans), store: store, logger: logger, wallClock: .min).points
-                    + pipeline.drain(now: .min, all: true, store: store, logger: logger).points
+                // In chunks: a batch's text ranges are 32-bit, and a whole export can pass 4 GiB.
+                var derived: [SeriesPoints] = []
+                for start in stride(from: 0, to: spans.spans.count, by: Self.spansPerChunk) {
+                    let chunk = Array(spans.spans[start ..< min(start + Self.spansPerChunk, spans.spans.count)])
+                    derived += pipeline.ingest(SpanColumns(spans: chunk), store: store, logger: logger, wallClock: .min).points
+                }
+                derived += pipeline.drain(now: .min, all: true, store: store, logger: logger).points
                 var seen = Set<SeriesKey>()
                 for points in derived {
                     report.append += try store.append(series: points.key, timestamps: points.timestamps, values: points.values)

@@ -273,14 +273,18 @@ public final class SpanMetricsAggregator {
         childNanos.append(contentsOf: repeatElement(0, count: n))
     }
 
-    /// Looks up each origin's resource information once per batch.
+    /// Looks up each origin's resource information once per batch, and numbers its service.
+    ///
+    /// - Complexity: O(origins), expected (a request may carry a million resources).
     private func prepareOrigins(_ origins: [SpanOrigin]) {
         originInfos.removeAll(keepingCapacity: true)
         originServices.removeAll(keepingCapacity: true)
+        var numbers: [String: Int32] = [:]
         for origin in origins {
             let info = resourceInfo(origin.resource)
-            let same = originInfos.firstIndex { $0 === info || $0.service == info.service }
-            originServices.append(Int32(same ?? originInfos.count))
+            let next = Int32(truncatingIfNeeded: numbers.count)
+            originServices.append(numbers[info.service, default: next])
+            if numbers[info.service] == nil { numbers[info.service] = next }
             originInfos.append(info)
         }
     }

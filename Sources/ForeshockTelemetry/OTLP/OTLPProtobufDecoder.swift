@@ -46,8 +46,8 @@ public struct OTLPProtobufDecoder {
     /// - Throws: ``InputError`` when the structure outside spans is malformed, or the message
     ///   is 4 GiB or larger.
     public mutating func decodeColumns(_ bytes: [UInt8], source: String = "<otlp>") throws(InputError) -> SpanColumns {
-        guard bytes.count < Int(UInt32.max) else {
-            throw InputError(source: source, line: 0, message: "message of \(bytes.count) bytes; at most 4 GiB can be decoded")
+        guard bytes.count < Self.maxMessageBytes else {
+            throw InputError(source: source, line: 0, message: "message of \(bytes.count) bytes; at most 1 GiB can be decoded")
         }
         var columns = SpanColumns(text: bytes)
         columns.reserveCapacity(spans: bytes.count / 256, attributes: bytes.count / 32)
@@ -55,8 +55,13 @@ public struct OTLPProtobufDecoder {
             Result { () throws(InputError) in try decode(buffer, into: &columns, source: source) }
         }
         try result.get()
+        columns.compactTextIfSparse()
         return columns
     }
+
+    /// The largest message decoded: text ranges are 32-bit, and repaired invalid UTF-8 (up to
+    /// three bytes per byte) is appended to the message's bytes.
+    public static let maxMessageBytes = 1 << 30
 
     /// Decodes `bytes` into ``Span`` values (see ``decodeColumns(_:source:)``, which this
     /// converts from).
@@ -226,7 +231,7 @@ public struct OTLPProtobufDecoder {
                     }
                 case 5:
                     try reader.expect(wireType, .lengthDelimited, field: "")
-                    name = TextRange(try reader.readLengthDelimited())
+                    name = columns.text(try reader.readLengthDelimited(), of: bytes)
                 case 6:
                     try reader.expect(wireType, .varint, field: "")
                     let at = reader.position
@@ -259,7 +264,7 @@ public struct OTLPProtobufDecoder {
                             status = parsed
                         } else if f == 2 {
                             try sub.expect(w, .lengthDelimited, field: "message")
-                            statusMessage = TextRange(try sub.readLengthDelimited())
+                            statusMessage = columns.text(try sub.readLengthDelimited(), of: bytes)
                         } else {
                             try sub.skip(wireType: w, field: f)
                         }
@@ -308,7 +313,7 @@ public struct OTLPProtobufDecoder {
             switch field {
             case 1:
                 try reader.expect(wireType, .lengthDelimited, field: "key")
-                key = TextRange(try reader.readLengthDelimited())
+                key = columns.text(try reader.readLengthDelimited(), of: bytes)
             case 2:
                 try reader.expect(wireType, .lengthDelimited, field: "value")
                 valueRange = try reader.readLengthDelimited()
@@ -325,7 +330,7 @@ public struct OTLPProtobufDecoder {
             switch field {
             case 1:
                 try any.expect(wireType, .lengthDelimited, field: "stringValue")
-                value = .text(TextRange(try any.readLengthDelimited()))
+                value = .text(columns.text(try any.readLengthDelimited(), of: bytes))
                 isComplex = false
             case 2:
                 try any.expect(wireType, .varint, field: "boolValue")

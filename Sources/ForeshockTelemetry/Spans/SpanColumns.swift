@@ -39,6 +39,9 @@ public struct SpanColumns: Sendable {
     var complexValues: [AttributeValue] = []
     /// The resource and scope of groups of spans.
     var origins: [SpanOrigin] = []
+    /// The bytes of ``text`` that texts made by ``text(_:of:)`` cover (counted as they are
+    /// made; see ``compactTextIfSparse()``).
+    private var referencedText = 0
 
     /// The number of spans rejected by validation (see ``SpanBatch``).
     public internal(set) var rejected = 0
@@ -61,8 +64,8 @@ public struct SpanColumns: Sendable {
     /// - Complexity: O(spans × attributes + their text), copying the text once.
     public init(_ batch: SpanBatch) {
         self.init(spans: batch.spans)
-        rejected = batch.rejected
-        errors = batch.errors
+        rejected += batch.rejected
+        for error in batch.errors where errors.count < SpanBatch.maxRecordedErrors { errors.append(error) }
     }
 
     /// The columns of `spans`.
@@ -70,6 +73,14 @@ public struct SpanColumns: Sendable {
         self.init(text: [])
         reserveCapacity(spans: spans.count, attributes: spans.reduce(0) { $0 + $1.attributes.count })
         for span in spans {
+            // Text ranges are 32-bit: a span whose text would not fit is rejected, not wrapped.
+            let spanText = span.name.utf8.count + span.statusMessage.utf8.count
+                + span.attributes.reduce(0) { $0 + $1.key.utf8.count + ($1.value.stringValue?.utf8.count ?? 0) }
+            guard text.count + spanText < Int(UInt32.max) else {
+                reject(InputError(source: "spans", line: 0,
+                                  message: "span \(span.spanID): the batch's text passes 4 GiB; split the input into smaller batches"))
+                continue
+            }
             if let last = origins.last, last.resource === span.resource, last.scopeName == span.scopeName {
                 originIndices.append(UInt32(origins.count - 1))
             } else {
@@ -201,11 +212,93 @@ public struct SpanColumns: Sendable {
         if errors.count < SpanBatch.maxRecordedErrors { errors.append(error) }
     }
 
-    /// Appends `string`'s UTF-8 to ``text``.
+    /// Appends `string`'s UTF-8 to ``text`` (the caller checked that it fits 32-bit offsets).
     private mutating func appendText(_ string: String) -> TextRange {
         let range = TextRange(offset: UInt32(truncatingIfNeeded: text.count), count: UInt32(truncatingIfNeeded: string.utf8.count))
         text.append(contentsOf: string.utf8)
         return range
+    }
+
+    /// The text at `range` of `message` (whose bytes are ``text``'s first bytes) as a
+    /// ``TextRange``: the message's own bytes when they are valid UTF-8, else a repaired copy
+    /// (invalid sequences become U+FFFD, as `String(decoding:as:)` makes them) appended to
+    /// ``text`` — so that texts compare as bytes exactly as their strings compare.
+    ///
+    /// - Complexity: O(range): ASCII (almost every text in telemetry) is checked a word at a
+    ///   time, the last partial word with one masked load; anything else is validated.
+    @inline(__always)
+    mutating func text(_ range: Range<Int>, of message: UnsafeRawBufferPointer) -> TextRange {
+        var i = range.lowerBound
+        let end = range.upperBound
+        var bits: UInt64 = 0
+        while i + 8 <= end {
+            bits |= message.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            i += 8
+        }
+        if i < end {
+            if i + 8 <= message.count {
+                // The bytes past the text are masked off (x86-64 and arm64 are little-endian).
+                bits |= message.loadUnaligned(fromByteOffset: i, as: UInt64.self) & (UInt64.max >> UInt64(64 - 8 * (end - i)))
+            } else {
+                while i < end {
+                    bits |= UInt64(message[i])
+                    i += 1
+                }
+            }
+        }
+        referencedText &+= range.count
+        if bits & 0x8080_8080_8080_8080 == 0 { return TextRange(range) }
+        let bytes = UnsafeRawBufferPointer(rebasing: message[range])
+        if Self.isValidUTF8(bytes) { return TextRange(range) }
+        let repaired = String(decoding: bytes, as: UTF8.self)
+        referencedText &+= repaired.utf8.count
+        return appendText(repaired)
+    }
+
+    /// Whether `bytes` is valid UTF-8.
+    static func isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var parser = Unicode.UTF8.ForwardParser()
+        var iterator = bytes.makeIterator()
+        while true {
+            switch parser.parseScalar(from: &iterator) {
+            case .valid: continue
+            case .emptyInput: return true
+            case .error: return false
+            }
+        }
+    }
+
+    /// Replaces ``text`` by a buffer of only the texts the columns refer to when they are less
+    /// than a quarter of it (a request whose bytes are mostly events, links, padding or
+    /// unknown fields), so that a queued batch does not hold a large request alive.
+    ///
+    /// Texts made by ``text(_:of:)`` count as referenced even when their span was rejected
+    /// afterwards (an overestimate, so compacting never happens wrongly).
+    ///
+    /// - Complexity: O(1) when it does not compact; O(spans + attributes + referenced text)
+    ///   when it does.
+    mutating func compactTextIfSparse() {
+        guard text.count > 1 << 16, referencedText * 4 < text.count else { return }
+        var compact: [UInt8] = []
+        compact.reserveCapacity(referencedText)
+        text.withUnsafeBytes { old in
+            func move(_ range: inout TextRange) {
+                let moved = TextRange(offset: UInt32(truncatingIfNeeded: compact.count), count: range.count)
+                compact.append(contentsOf: range.bytes(in: old))
+                range = moved
+            }
+            for i in names.indices { move(&names[i]) }
+            for i in statusMessages.indices { move(&statusMessages[i]) }
+            for i in attributeKeys.indices { move(&attributeKeys[i]) }
+            for i in attributeValues.indices {
+                if case var .text(range) = attributeValues[i] {
+                    move(&range)
+                    attributeValues[i] = .text(range)
+                }
+            }
+        }
+        text = compact
+        referencedText = compact.count
     }
 
     private mutating func columnValue(_ value: AttributeValue) -> ColumnValue {
