@@ -264,7 +264,7 @@ public struct OTLPProtobufDecoder {
                             status = parsed
                         } else if f == 2 {
                             try sub.expect(w, .lengthDelimited, field: "message")
-                            statusMessage = columns.text(try sub.readLengthDelimited(), of: bytes)
+                            statusMessage = columns.rawText(try sub.readLengthDelimited())
                         } else {
                             try sub.skip(wireType: w, field: f)
                         }
@@ -313,7 +313,7 @@ public struct OTLPProtobufDecoder {
             switch field {
             case 1:
                 try reader.expect(wireType, .lengthDelimited, field: "key")
-                key = columns.text(try reader.readLengthDelimited(), of: bytes)
+                key = columns.rawText(try reader.readLengthDelimited())
             case 2:
                 try reader.expect(wireType, .lengthDelimited, field: "value")
                 valueRange = try reader.readLengthDelimited()

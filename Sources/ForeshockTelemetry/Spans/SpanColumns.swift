@@ -255,6 +255,17 @@ public struct SpanColumns: Sendable {
         return appendText(repaired)
     }
 
+    /// The text at `range` of `message` as sent, without the UTF-8 check of
+    /// ``text(_:of:)``: for attribute keys and status messages, which are never part of an
+    /// identity. A key is only compared with configured keys (valid UTF-8, which an invalid
+    /// key never equals, repaired or not); both become strings only through
+    /// `String(decoding:as:)`, which repairs them.
+    @inline(__always)
+    mutating func rawText(_ range: Range<Int>) -> TextRange {
+        referencedText &+= range.count
+        return TextRange(range)
+    }
+
     /// Whether `bytes` is valid UTF-8.
     static func isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
         var parser = Unicode.UTF8.ForwardParser()
