@@ -56,6 +56,7 @@ public struct OTLPProtobufDecoder {
         }
         try result.get()
         columns.compactTextIfSparse()
+        columns.trimExcessCapacity()
         return columns
     }
 

@@ -279,6 +279,34 @@ public struct SpanColumns: Sendable {
         }
     }
 
+    /// Gives back the capacity reserved ahead of decoding (a guess from the message size) when
+    /// most of it went unused — a request of few spans and many skipped bytes — so that a
+    /// queued batch holds memory in proportion to its spans.
+    ///
+    /// - Complexity: O(1) when the guess was close; O(spans + attributes) when it trims.
+    mutating func trimExcessCapacity() {
+        func trim<Element>(_ column: inout [Element]) {
+            guard column.capacity > 2 * column.count + 1024 else { return }
+            var trimmed: [Element] = []
+            trimmed.reserveCapacity(column.count)
+            trimmed.append(contentsOf: column)
+            column = trimmed
+        }
+        trim(&traceIDs)
+        trim(&spanIDs)
+        trim(&parentSpanIDs)
+        trim(&names)
+        trim(&kinds)
+        trim(&startNanos)
+        trim(&endNanos)
+        trim(&statuses)
+        trim(&statusMessages)
+        trim(&originIndices)
+        trim(&attributeEnds)
+        trim(&attributeKeys)
+        trim(&attributeValues)
+    }
+
     /// Replaces ``text`` by a buffer of only the texts the columns refer to when they are less
     /// than a quarter of it (a request whose bytes are mostly events, links, padding or
     /// unknown fields), so that a queued batch does not hold a large request alive.
