@@ -289,21 +289,9 @@ public enum OTLPFormat: Sendable {
     case protobuf
     case json
 
-    /// Decodes an `ExportTraceServiceRequest` body; malformed spans are rejected and counted in
-    /// the batch, a body that cannot be parsed at all throws.
-    public func decode(_ body: [UInt8]) throws(InputError) -> SpanBatch {
-        switch self {
-        case .protobuf:
-            var decoder = OTLPProtobufDecoder()
-            return try decoder.decode(body, source: "otlp")
-        case .json:
-            var decoder = OTLPJSONDecoder()
-            return try decoder.decode(body, source: "otlp")
-        }
-    }
-
     /// Decodes an `ExportTraceServiceRequest` body into columns, the engine's input (protobuf
-    /// directly, without a ``Span`` per span; JSON through ``SpanBatch``).
+    /// directly, without a ``Span`` per span; JSON through ``SpanBatch``). Malformed spans are
+    /// rejected and counted in the batch; a body that cannot be parsed at all throws.
     public func decodeColumns(_ body: [UInt8]) throws(InputError) -> SpanColumns {
         switch self {
         case .protobuf:

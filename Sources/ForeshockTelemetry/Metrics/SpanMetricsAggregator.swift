@@ -1119,14 +1119,13 @@ struct OrphanChildren {
 
     /// The entry of `child` alone.
     init(_ child: Child, callee: Callee) {
-        traceID = child.traceID
-        parentID = child.parentID
-        windowStart = child.windowStart
-        childNanos = child.endNanos &- child.startNanos
-        earliestStart = child.startNanos
-        latestEnd = child.endNanos
-        count = 1
+        (traceID, parentID, windowStart, childNanos, earliestStart, latestEnd, count) = Self.alone(child)
         callees = [callee]
+    }
+
+    /// The fields of an entry of `child` alone, but its callees.
+    private static func alone(_ child: Child) -> (TraceID, SpanID, Int64, Int64, Int64, Int64, Int) {
+        (child.traceID, child.parentID, child.windowStart, child.endNanos &- child.startNanos, child.startNanos, child.endNanos, 1)
     }
 
     /// Adds one more child of the same parent.
@@ -1141,13 +1140,7 @@ struct OrphanChildren {
 
     /// Becomes the entry of `child` alone, reusing the callee array's storage.
     mutating func restart(_ child: Child, callee: Callee) {
-        traceID = child.traceID
-        parentID = child.parentID
-        windowStart = child.windowStart
-        childNanos = child.endNanos &- child.startNanos
-        earliestStart = child.startNanos
-        latestEnd = child.endNanos
-        count = 1
+        (traceID, parentID, windowStart, childNanos, earliestStart, latestEnd, count) = Self.alone(child)
         callees.removeAll(keepingCapacity: true)
         callees.append(callee)
     }
