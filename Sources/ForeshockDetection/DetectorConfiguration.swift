@@ -119,6 +119,14 @@ public struct DetectorConfiguration: Sendable, Codable, Equatable {
     /// ``PointScore/alertScore`` keeps a score only when it beats every score of this many
     /// previous points. ≥ 1.
     public var suppressionLength: Int = 100
+    /// The window of ``suppressionLength`` also grows to this fraction of the points scored so
+    /// far, up to ``maximumSuppressionLength``: a series with a long history suppresses a
+    /// repeat of an episode over a longer span (its normal bursts recur at longer intervals
+    /// than a young series can know). 0 keeps the window fixed. In [0, 1].
+    public var suppressionGrowth: Double = 0.05
+    /// The longest the suppression window grows (memory: at most this many scores per
+    /// series). ≥ ``suppressionLength``, ≤ 1000000.
+    public var maximumSuppressionLength: Int = 500
     /// Length of the windowed-mean evidence of ``PointScore/alertScore``: the mean of the last
     /// this many standardised residuals (each clipped to ±``huberClip``) gets its own EVT
     /// threshold, so a run of moderate deviations is as surprising as one large point.
@@ -180,6 +188,9 @@ public struct DetectorConfiguration: Sendable, Codable, Equatable {
         try check(relativeScaleFloor >= 0 && relativeScaleFloor < 1, "relativeScaleFloor", "must be in [0, 1)")
         try check(maximumTailShape >= 0 && maximumTailShape < 0.99, "maximumTailShape", "must be in [0, 0.99)")
         try check(suppressionLength >= 1 && suppressionLength <= 1_000_000, "suppressionLength", "must be in 1...1000000")
+        try check(suppressionGrowth >= 0 && suppressionGrowth <= 1, "suppressionGrowth", "must be in [0, 1]")
+        try check(maximumSuppressionLength >= suppressionLength && maximumSuppressionLength <= 1_000_000,
+                  "maximumSuppressionLength", "must be in suppressionLength...1000000")
         try check(windowedMeanLength >= 0 && windowedMeanLength <= 10_000, "windowedMeanLength", "must be in 0...10000")
         try check(longWindowedMeanLength >= 0 && longWindowedMeanLength <= 10_000, "longWindowedMeanLength", "must be in 0...10000")
         if let t = rangeExtensionTolerance { try check(t >= 0 && t.isFinite, "rangeExtensionTolerance", "must be finite and ≥ 0") }

@@ -24,7 +24,8 @@ public struct PointScore: Sendable, Equatable {
     /// clipped standardised residuals, and ``DetectorConfiguration/rangeExtensionSurprise``
     /// when the value extends the range of everything seen so far — kept only when it is
     /// higher than every such value of the previous ``DetectorConfiguration/suppressionLength``
-    /// points, else 0. For any threshold it fires at most once per rising run, which is what
+    /// points (a window that grows with the history, ``DetectorConfiguration/suppressionGrowth``),
+    /// else 0. For any threshold it fires at most once per rising run, which is what
     /// ranking-based evaluations such as NAB reward. The kept value is ≥ 0.5 exactly when the
     /// point is past the alert threshold of one of the three evidences.
     public var alertScore: Double
@@ -285,6 +286,8 @@ public struct SeriesDetector: Sendable, Codable {
         let e = max(own, evidence)
         let value = e / (e + alertSurprise)
         let alert = value > recentScores.maximum ? value : 0
+        let grown = Int(configuration.suppressionGrowth * Double(recentScores.position + 1))
+        recentScores.length = max(configuration.suppressionLength, min(configuration.maximumSuppressionLength, grown))
         recentScores.push(value)
         if emitEvents { event = tracker.observe(v) }
         return PointScore(timestamp: v.time, value: v.observed, expected: v.expected, lower: v.lower, upper: v.upper,

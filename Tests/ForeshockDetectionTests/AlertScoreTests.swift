@@ -47,6 +47,34 @@ struct AlertScoreTests {
         #expect(flatSmall < small)
     }
 
+    /// Gaussian noise with two spikes `gap` points apart, 12 at row 3000 and a smaller 10 after
+    /// it: the alert score of the second spike.
+    private func secondSpikeAlert(gap: Int, configure: (inout DetectorConfiguration) -> Void = { _ in }) throws -> Double {
+        var rng = SplitMix64(seed: 42)
+        var d = try makeDetector(configure)
+        var second = 0.0
+        for i in 0...(3000 + gap) {
+            let value = i == 3000 ? 12 : i == 3000 + gap ? 10 : rng.gaussian()
+            let p = d.update(timestamp: epoch + Int64(i) * oneMinute, value: value)
+            if i == 3000 { #expect(p.alertScore >= 0.5, "the first spike alerts: \(p.alertScore)") }
+            if i == 3000 + gap { second = p.alertScore }
+        }
+        return second
+    }
+
+    @Test func theSuppressionWindowGrowsWithTheHistory() throws {
+        // At row 3140 the window is 5 % of the points seen, 157 rows: a smaller spike 140 rows
+        // after the first is suppressed; with a fixed window of 100 it alerts again.
+        #expect(try secondSpikeAlert(gap: 140) == 0)
+        #expect(try secondSpikeAlert(gap: 140) { $0.suppressionGrowth = 0 } >= 0.5)
+        // Beyond the grown window it alerts again; the window never exceeds its maximum.
+        #expect(try secondSpikeAlert(gap: 170) >= 0.5)
+        #expect(try secondSpikeAlert(gap: 140) { $0.maximumSuppressionLength = 120 } >= 0.5)
+        #expect(throws: DetectionError.self) {
+            try makeDetector { $0.maximumSuppressionLength = 50 }
+        }
+    }
+
     @Test func rangeExtensionNeverFiresDuringWarmup() throws {
         var d = try makeDetector()
         // A smooth ramp makes every warm-up point a new maximum.

@@ -2,11 +2,15 @@
 ///
 /// - Complexity: O(1) amortised per ``push(_:)``; at most `length` stored values.
 struct TrailingMaximum: Sendable, Codable, Equatable {
-    let length: Int
+    /// The window, in pushes; it may be changed between pushes (a longer window keeps more of
+    /// the values already pushed only if they were still stored: lengthen it before they fall
+    /// out, as ``SeriesDetector`` does one push at a time).
+    var length: Int
     private var indices: [Int] = []
     private var values: [Double] = []
     private var head = 0
-    private var position = 0
+    /// The number of values pushed so far.
+    private(set) var position = 0
 
     init(length: Int) { self.length = max(1, length) }
 
