@@ -404,15 +404,14 @@ public final class SpanMetricsAggregator {
     }
 
     private func makeExemplar(_ batch: SpanColumns, _ i: Int, text: UnsafeRawBufferPointer, isError: Bool) -> Exemplar {
+        let span = batch.span(at: i, text: text)
         let policy = configuration.redaction
-        var attributes = policy.filter(batch.attributes(of: i, text: text))
-        let resource = batch.origins[Int(batch.originIndices[i])].resource
-        for attribute in policy.filter(resource.attributes) where !attributes.contains(where: { $0.key == attribute.key }) {
+        var attributes = policy.filter(span.attributes)
+        for attribute in policy.filter(span.resource.attributes) where !attributes.contains(where: { $0.key == attribute.key }) {
             attributes.append(attribute)
         }
-        return Exemplar(traceID: batch.traceIDs[i], spanID: batch.spanIDs[i], durationNanos: batch.endNanos[i] &- batch.startNanos[i],
-                        endNanos: batch.endNanos[i], isError: isError,
-                        statusMessage: policy.redact(batch.statusMessages[i].string(in: text)), attributes: attributes)
+        return Exemplar(traceID: span.traceID, spanID: span.spanID, durationNanos: span.durationNanos, endNanos: span.endNanos,
+                        isError: isError, statusMessage: policy.redact(span.statusMessage), attributes: attributes)
     }
 
     // MARK: Series registry

@@ -90,12 +90,16 @@ public enum AttributeValue: Sendable, Hashable {
     public var intValue: Int64? {
         switch self {
         case let .int(value): return value
-        case let .double(value):
-            guard value.rounded(.towardZero) == value, let exact = Int64(exactly: value) else { return nil }
-            return exact
+        case let .double(value): return Self.exactInteger(value)
         case let .string(text): return Int64(text)
         default: return nil
         }
+    }
+
+    /// `value` as an `Int64` when it is integral and in range, else nil.
+    static func exactInteger(_ value: Double) -> Int64? {
+        guard value.rounded(.towardZero) == value else { return nil }
+        return Int64(exactly: value)
     }
 
     /// The text a value has as a metric label: strings as they are, integers and booleans in

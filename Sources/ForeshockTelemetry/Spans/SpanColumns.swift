@@ -108,54 +108,36 @@ public struct SpanColumns: Sendable {
         var spans: [Span] = []
         spans.reserveCapacity(count)
         text.withUnsafeBytes { text in
-            var first = 0
-            for i in 0..<count {
-                let end = Int(attributeEnds[i])
-                var attributes: [SpanAttribute] = []
-                attributes.reserveCapacity(end - first)
-                for a in first..<end {
-                    let value: AttributeValue = switch attributeValues[a] {
-                    case let .text(range): .string(interner.string(range.bytes(in: text)))
-                    case let .bool(flag): .bool(flag)
-                    case let .int(number): .int(number)
-                    case let .double(number): .double(number)
-                    case let .complex(index): complexValues[Int(index)]
-                    }
-                    attributes.append(SpanAttribute(interner.string(attributeKeys[a].bytes(in: text)), value))
-                }
-                first = end
-                let origin = origins[Int(originIndices[i])]
-                spans.append(Span(traceID: traceIDs[i], spanID: spanIDs[i], parentSpanID: parentSpanIDs[i],
-                                  name: interner.string(names[i].bytes(in: text)), kind: kinds[i],
-                                  startNanos: startNanos[i], endNanos: endNanos[i], status: statuses[i],
-                                  statusMessage: interner.string(statusMessages[i].bytes(in: text)),
-                                  attributes: attributes, resource: origin.resource, scopeName: origin.scopeName))
-            }
+            for i in 0..<count { spans.append(span(at: i) { interner.string($0.bytes(in: text)) }) }
         }
         return spans
     }
 
     /// Span `i` as a ``Span`` value, its strings made afresh (exemplars; not a hot path).
     func span(at i: Int, text: UnsafeRawBufferPointer) -> Span {
-        let origin = origins[Int(originIndices[i])]
-        return Span(traceID: traceIDs[i], spanID: spanIDs[i], parentSpanID: parentSpanIDs[i], name: names[i].string(in: text),
-                    kind: kinds[i], startNanos: startNanos[i], endNanos: endNanos[i], status: statuses[i],
-                    statusMessage: statusMessages[i].string(in: text), attributes: attributes(of: i, text: text),
-                    resource: origin.resource, scopeName: origin.scopeName)
+        span(at: i) { $0.string(in: text) }
     }
 
-    /// The attributes of span `i` as ``SpanAttribute`` values (exemplars; not a hot path).
-    func attributes(of i: Int, text: UnsafeRawBufferPointer) -> [SpanAttribute] {
-        attributeRange(of: i).map { a in
+    /// Span `i` as a ``Span`` value, its texts made strings by `string`.
+    private func span(at i: Int, string: (TextRange) -> String) -> Span {
+        let origin = origins[Int(originIndices[i])]
+        let positions = attributeRange(of: i)
+        var attributes: [SpanAttribute] = []
+        attributes.reserveCapacity(positions.count)
+        for a in positions {
             let value: AttributeValue = switch attributeValues[a] {
-            case let .text(range): .string(range.string(in: text))
+            case let .text(range): .string(string(range))
             case let .bool(flag): .bool(flag)
             case let .int(number): .int(number)
             case let .double(number): .double(number)
             case let .complex(index): complexValues[Int(index)]
             }
-            return SpanAttribute(attributeKeys[a].string(in: text), value)
+            attributes.append(SpanAttribute(string(attributeKeys[a]), value))
         }
+        return Span(traceID: traceIDs[i], spanID: spanIDs[i], parentSpanID: parentSpanIDs[i], name: string(names[i]),
+                    kind: kinds[i], startNanos: startNanos[i], endNanos: endNanos[i], status: statuses[i],
+                    statusMessage: string(statusMessages[i]), attributes: attributes,
+                    resource: origin.resource, scopeName: origin.scopeName)
     }
 
     /// The positions of span `i`'s attributes in ``attributeKeys``/``attributeValues``.
@@ -401,9 +383,7 @@ enum ColumnValue: Sendable {
     func intValue(text: UnsafeRawBufferPointer) -> Int64? {
         switch self {
         case let .int(value): return value
-        case let .double(value):
-            guard value.rounded(.towardZero) == value, let exact = Int64(exactly: value) else { return nil }
-            return exact
+        case let .double(value): return AttributeValue.exactInteger(value)
         case let .text(range): return Self.decimal(range.bytes(in: text))
         default: return nil
         }
