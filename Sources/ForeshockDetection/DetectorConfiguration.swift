@@ -136,6 +136,15 @@ public struct DetectorConfiguration: Sendable, Codable, Equatable {
     /// (incidents are unchanged by it): slow drifts and changes of shape that the short window
     /// averages away. Same clipping and its own EVT threshold. 0 disables. In 0...10000.
     public var longWindowedMeanLength: Int = 60
+    /// Innovation evidence of ``PointScore/alertScore``: the standardised residual's one-step
+    /// AR(1) innovation (``ResidualInnovation``) gets its own EVT threshold, and its surprise
+    /// × this weight takes the place of the point's own surprise in the alert score (a step or
+    /// spike inside a wandering level is sudden even when its distance from the smoothed
+    /// level is ordinary). Incidents are unchanged by it. 0 disables (the point's own surprise
+    /// is used). In [0, 10].
+    public var innovationWeight: Double = 1
+    /// EWMA weight of the lag-1 autocorrelation estimate of the innovation evidence. In (0, 1).
+    public var innovationSmoothing: Double = 0.001
     /// Range-extension evidence of ``PointScore/alertScore``: after warm-up, a value beyond the
     /// largest (smallest) value ever seen by more than this fraction of the seen range counts
     /// as at least ``rangeExtensionSurprise`` × the alert surprise (NAB's "spatial anomaly").
@@ -193,6 +202,8 @@ public struct DetectorConfiguration: Sendable, Codable, Equatable {
                   "maximumSuppressionLength", "must be in suppressionLength...1000000")
         try check(windowedMeanLength >= 0 && windowedMeanLength <= 10_000, "windowedMeanLength", "must be in 0...10000")
         try check(longWindowedMeanLength >= 0 && longWindowedMeanLength <= 10_000, "longWindowedMeanLength", "must be in 0...10000")
+        try check(innovationWeight >= 0 && innovationWeight <= 10, "innovationWeight", "must be in [0, 10]")
+        try check(innovationSmoothing > 0 && innovationSmoothing < 1, "innovationSmoothing", "must be in (0, 1)")
         if let t = rangeExtensionTolerance { try check(t >= 0 && t.isFinite, "rangeExtensionTolerance", "must be finite and ≥ 0") }
         try check(rangeExtensionSurprise > 0 && rangeExtensionSurprise.isFinite, "rangeExtensionSurprise", "must be > 0")
         try check(rangeExtensionGrowth >= 0 && rangeExtensionGrowth.isFinite, "rangeExtensionGrowth", "must be finite and ≥ 0")

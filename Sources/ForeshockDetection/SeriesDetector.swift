@@ -19,15 +19,18 @@ public struct PointScore: Sendable, Equatable {
     /// threshold. 0 for missing points and (except gross deviations) during warm-up.
     public var score: Double
     /// The sparse, cross-series comparable alert score (the column written for NAB):
-    /// `e / (e − ln q)` for the largest of three surprises — the point's own (as in ``score``),
-    /// the EVT surprise of the mean of the last ``DetectorConfiguration/windowedMeanLength``
-    /// clipped standardised residuals, and ``DetectorConfiguration/rangeExtensionSurprise``
-    /// when the value extends the range of everything seen so far — kept only when it is
-    /// higher than every such value of the previous ``DetectorConfiguration/suppressionLength``
-    /// points (a window that grows with the history, ``DetectorConfiguration/suppressionGrowth``),
-    /// else 0. For any threshold it fires at most once per rising run, which is what
-    /// ranking-based evaluations such as NAB reward. The kept value is ≥ 0.5 exactly when the
-    /// point is past the alert threshold of one of the three evidences.
+    /// `e / (e − ln q)` for the largest of the alert surprises — the residual's innovation
+    /// (``DetectorConfiguration/innovationWeight``; the point's own surprise when that is 0),
+    /// the change test, the windowed means of the last
+    /// ``DetectorConfiguration/windowedMeanLength`` and
+    /// ``DetectorConfiguration/longWindowedMeanLength`` clipped standardised residuals, the
+    /// level range and the range extension (docs/DETECTION.md, item 10), and a predicted breach
+    /// — kept only when it is higher than every such value of the previous
+    /// ``DetectorConfiguration/suppressionLength`` points (a window that grows with the
+    /// history, ``DetectorConfiguration/suppressionGrowth``), else 0. For any threshold it
+    /// fires at most once per rising run, which is what ranking-based evaluations such as NAB
+    /// reward. The kept value is ≥ 0.5 exactly when the point is past the alert threshold of
+    /// one of the evidences.
     public var alertScore: Double
     /// True while the detector is still learning (no baseline yet).
     public var isWarmingUp: Bool
@@ -114,6 +117,9 @@ public struct SeriesDetector: Sendable, Codable {
     /// ``DetectorConfiguration/longWindowedMeanLength`` (alerts only).
     private var shortMean: WindowedMean
     private var longMean: WindowedMean
+    /// The one-step innovation of the standardised residual and its EVT threshold (alert
+    /// evidence; nil until calibrated or when ``DetectorConfiguration/innovationWeight`` is 0).
+    private var innovation: ResidualInnovation?
     /// The range of the valid values seen (range-extension evidence).
     private var valueRange = SeenRange()
     /// The moving average of the last ``DetectorConfiguration/levelRangeLength`` values and the
@@ -205,11 +211,11 @@ public struct SeriesDetector: Sendable, Codable {
             let verdict = warmupVerdict(t, x)
             if pointsSeen >= configuration.warmupLength { finishWarmup() }
             _ = rangeEvidence(x)  // warm-up values set the ranges but never alert
-            return report(verdict, raw: raw, at: time, evidence: 0, emitEvents: emitEvents)
+            return report(verdict, raw: raw, at: time, evidence: surprise(ofScore: verdict.score), emitEvents: emitEvents)
         }
-        let (verdict, evidence, admitted, driftEvidence) = scoreAndLearn(t, x)
+        let (verdict, evidence, admitted) = scoreAndLearn(t, x)
         let ranges = rangeEvidence(x)
-        var alertEvidence = max(evidence, driftEvidence, ranges.level)
+        var alertEvidence = max(evidence, ranges.level)
         if admitted { alertEvidence = max(alertEvidence, ranges.value) }
         checkSeason(at: t)
         if let st = transformedThreshold, verdict.kind == nil, let breach = forecastBreach(st, from: t, observed: x) {
@@ -218,7 +224,7 @@ public struct SeriesDetector: Sendable, Codable {
             v.leadTime = breach.lead
             v.score = max(v.score, breach.score)
             v.severity = breach.severity
-            return report(v, raw: raw, at: time, evidence: alertEvidence, emitEvents: emitEvents)
+            return report(v, raw: raw, at: time, evidence: max(alertEvidence, surprise(ofScore: v.score)), emitEvents: emitEvents)
         }
         return report(verdict, raw: raw, at: time, evidence: alertEvidence, emitEvents: emitEvents)
     }
@@ -267,11 +273,16 @@ public struct SeriesDetector: Sendable, Codable {
         return abs(c.transform.inverse(expected + residual) - c.transform.inverse(expected)) >= c.minimumDeviation
     }
 
+    /// The surprise `e` whose score `e / (e − ln q)` is `score` (capped at 1e12).
+    private func surprise(ofScore score: Double) -> Double {
+        score < 1 ? score * alertSurprise / (1 - score) : 1e12
+    }
+
     /// - Parameters:
     ///   - v: the verdict in transformed units (mapped back to the series' units here).
     ///   - raw: the observed value in the series' units.
     ///   - time: the point's time as given (the verdict carries local time).
-    ///   - evidence: the alert surprise beyond the verdict's own score.
+    ///   - evidence: the alert surprise of the point (``PointScore/alertScore`` before the record).
     private mutating func report(_ transformed: AnomalyTracker.Verdict, raw: Double, at time: Int64, evidence: Double,
                                  emitEvents: Bool) -> PointScore {
         var v = transformed
@@ -282,9 +293,7 @@ public struct SeriesDetector: Sendable, Codable {
         v.lower = transform.inverse(v.lower)
         v.upper = transform.inverse(v.upper)
         var event: AnomalyEvent?
-        let own = v.score < 1 ? v.score * alertSurprise / (1 - v.score) : 1e12
-        let e = max(own, evidence)
-        let value = e / (e + alertSurprise)
+        let value = evidence / (evidence + alertSurprise)
         let alert = value > recentScores.maximum ? value : 0
         let grown = Int(configuration.suppressionGrowth * Double(recentScores.position + 1))
         recentScores.length = max(configuration.suppressionLength, min(configuration.maximumSuppressionLength, grown))
@@ -388,8 +397,11 @@ public struct SeriesDetector: Sendable, Codable {
         shortMean.clear()
         longMean.clear()
         let skip = historyValues.count / 4
+        var replay: [Double] = []
+        replay.reserveCapacity(historyValues.count)
         for i in historyValues.indices {
             let z = learn(historyTimes[i], historyValues[i], gain: 1)
+            replay.append(z)
             if i >= skip { calibration.append(directional(z)) }
             if let m = shortMean.push(z), i >= skip { shortCalibration.append(directional(m)) }
             if let m = longMean.push(z), i >= skip { longCalibration.append(directional(m)) }
@@ -399,6 +411,11 @@ public struct SeriesDetector: Sendable, Codable {
                                learnsAlarms: configuration.thresholdLearnsAlarms, maximumShape: configuration.maximumTailShape)
         }
         threshold = tailModel(calibration)
+        let c = configuration
+        innovation = c.innovationWeight > 0
+            ? ResidualInnovation(replay: replay, skip: skip, clip: c.huberClip, smoothing: c.innovationSmoothing,
+                                 scaleSmoothing: c.scaleSmoothing, direction: c.direction, tail: tailModel)
+            : nil
         shortMean.threshold = shortCalibration.isEmpty ? nil : tailModel(shortCalibration)
         longMean.threshold = longCalibration.isEmpty ? nil : tailModel(longCalibration)
         resetChange()
@@ -431,13 +448,13 @@ public struct SeriesDetector: Sendable, Codable {
         return r / s
     }
 
-    /// Scores the point, learns from it; returns the verdict, the incident evidence (the
-    /// largest of the point, change-test and short windowed-mean surprises), whether the
-    /// deviation is admitted (direction and minimum deviation), and the long windowed mean's
-    /// surprise (evidence for the alert score only).
-    private mutating func scoreAndLearn(_ t: Int64, _ x: Double) -> (AnomalyTracker.Verdict, Double, Bool, Double) {
+    /// Scores the point, learns from it; returns the verdict (its score from the point,
+    /// change-test and short windowed-mean surprises), the alert evidence of the residual (the
+    /// largest of the innovation — or point — change-test and both windowed-mean surprises),
+    /// and whether the deviation is admitted (direction and minimum deviation).
+    private mutating func scoreAndLearn(_ t: Int64, _ x: Double) -> (AnomalyTracker.Verdict, Double, Bool) {
         guard let b = baseline, var pot = threshold else {
-            return (.init(series: series, time: t, observed: x, expected: x, lower: x, upper: x, score: 0, kind: nil), 0, false, 0)
+            return (.init(series: series, time: t, observed: x, expected: x, lower: x, upper: x, score: 0, kind: nil), 0, false)
         }
         let c = configuration
         let expected = b.expected(at: t)
@@ -450,6 +467,11 @@ public struct SeriesDetector: Sendable, Codable {
         let pointSurprise = admitted ? pot.surprise(d) : 0
         let pointAlarm = pot.observe(d)
         threshold = pot
+        var suddenSurprise = pointSurprise
+        if var i = innovation {
+            suddenSurprise = c.innovationWeight * i.observe(z, direction: c.direction, admitted: admitted)
+            innovation = i
+        }
 
         // Two-sided CUSUM on clipped standardised residuals (Page 1954).
         let zc = min(max(z, -4), 4)
@@ -525,7 +547,7 @@ public struct SeriesDetector: Sendable, Codable {
                                              upper: expected + bandHalf, score: score, kind: kind)
         // An incident stays open while the change statistic is still building.
         verdict.holdOpen = max(cusumUp, cusumDown) > c.changeThreshold / 4
-        return (verdict, surprise, admitted, driftSurprise)
+        return (verdict, max(suddenSurprise, changeSurprise, meanSurprise, driftSurprise), admitted)
     }
 
     static let recentCapacity = 9

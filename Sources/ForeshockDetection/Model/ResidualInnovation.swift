@@ -1,0 +1,100 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The one-step innovation of the standardised residual: the part of `z_t` that an AR(1)
+/// model of the residuals, `ẑ_t = φ · z_{t−1}`, does not predict, with its own EVT threshold.
+///
+/// Residuals of a slowly smoothed baseline are autocorrelated on most real series (a level
+/// that wanders faster than the baseline follows): a large `z` then says "the series is far
+/// from its smoothed level", which it often is for hours, while a sudden step or spike inside
+/// that wander leaves `z` ordinary. Charting the one-step-ahead forecast errors instead of the
+/// raw deviations is the classic remedy for autocorrelated processes (the *special-cause
+/// chart*: L. C. Alwan & H. V. Roberts, "Time-Series Modeling for Statistical Process Control",
+/// J. Business & Economic Statistics 6(1), 1988). Here `φ` is the lag-1 autocorrelation of the
+/// clipped `z` (an exponentially weighted estimate, kept in [0, 0.98]), the innovation
+/// `ε = z_t − φ · clip(z_{t−1})` is scaled by a robust spread (1.2533 × EWMA |ε|, each ε clipped
+/// at `clip` spreads), and its direction-oriented value is scored by a ``PeaksOverThreshold``
+/// tail (SPOT) calibrated on the warm-up replay, like the point threshold.
+///
+/// The previous residual enters clipped, so the return from a spike does not read as a second,
+/// opposite spike of the same size.
+///
+/// - Complexity: O(1) time and memory per ``observe(_:direction:admitted:)``.
+struct ResidualInnovation: Sendable, Codable {
+    /// EWMA weight of the lag-1 products and squares that estimate φ.
+    let smoothing: Double
+    /// EWMA weight of |ε| (the spread).
+    let scaleSmoothing: Double
+    /// The clip of residuals and innovations, in spreads (``DetectorConfiguration/huberClip``).
+    let clip: Double
+    /// The tail model of the oriented, scaled innovation.
+    private(set) var threshold: PeaksOverThreshold
+    private var lagProduct: Double
+    private var square: Double
+    private var meanAbsolute: Double
+    private var previous: Double
+
+    /// The AR(1) coefficient φ in use.
+    var coefficient: Double { min(max(lagProduct / max(square, 1e-12), 0), 0.98) }
+
+    /// Fits φ, the spread and the tail on the standardised residuals of the warm-up replay.
+    ///
+    /// - Parameters:
+    ///   - replay: the replay's standardised residuals, in order; nil is returned for fewer than 9.
+    ///   - skip: the leading residuals left out of the tail's calibration (the baseline settles).
+    ///   - tail: builds the tail model from the oriented calibration sample.
+    init?(replay: [Double], skip: Int, clip: Double, smoothing: Double, scaleSmoothing: Double,
+          direction: Direction, tail: ([Double]) -> PeaksOverThreshold) {
+        guard replay.count > 8 else { return nil }
+        self.smoothing = smoothing
+        self.scaleSmoothing = scaleSmoothing
+        self.clip = clip
+        let clipped = replay.map { min(max($0, -clip), clip) }
+        var products = 0.0
+        var squares = 0.0
+        for i in 1..<clipped.count {
+            products += clipped[i] * clipped[i - 1]
+            squares += clipped[i] * clipped[i]
+        }
+        lagProduct = min(max(products / max(squares, 1e-12), 0), 0.98)
+        square = 1
+        let phi = lagProduct
+        var deviations = (1..<replay.count).map { abs(replay[$0] - phi * clipped[$0 - 1]) }
+        deviations.sort()
+        var spread = deviations[deviations.count / 2] * 1.4826 / 1.2533
+        if !(spread > 0) { spread = max(deviations.reduce(0, +) / Double(deviations.count), 1e-9) }
+        meanAbsolute = spread
+        previous = clipped[clipped.count - 1]
+        var calibration: [Double] = []
+        calibration.reserveCapacity(replay.count)
+        for i in max(skip, 1)..<replay.count {
+            calibration.append(direction.oriented((replay[i] - phi * clipped[i - 1]) / (1.2533 * spread)))
+        }
+        threshold = tail(calibration)
+    }
+
+    /// Scores the innovation of `z` and learns from it.
+    ///
+    /// - Parameters:
+    ///   - z: the point's standardised residual (finite).
+    ///   - admitted: whether the point's deviation counts at all (direction, minimum deviation).
+    /// - Returns: the surprise −ln P of the oriented innovation under the tail; 0 when it points
+    ///   against `direction` or the point is not admitted.
+    mutating func observe(_ z: Double, direction: Direction, admitted: Bool) -> Double {
+        let innovation = z - coefficient * previous
+        let spread = 1.2533 * meanAbsolute
+        let oriented = direction.oriented(innovation / spread)
+        let surprise = admitted && direction.admits(innovation) ? threshold.surprise(oriented) : 0
+        threshold.observe(oriented)
+        let zc = min(max(z, -clip), clip)
+        lagProduct = (1 - smoothing) * lagProduct + smoothing * zc * previous
+        square = (1 - smoothing) * square + smoothing * zc * zc
+        let limit = clip * spread
+        meanAbsolute = (1 - scaleSmoothing) * meanAbsolute + scaleSmoothing * abs(min(max(innovation, -limit), limit))
+        previous = zc
+        return surprise
+    }
+}
