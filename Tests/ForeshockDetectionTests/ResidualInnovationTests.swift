@@ -59,6 +59,17 @@ struct ResidualInnovationTests {
         #expect(last < alert / 2, "surprise \(last)")
     }
 
+    @Test func theSpreadHasAFloorWhenTheResidualsStopMoving() throws {
+        // Calibrated on white noise, then 5 000 residuals of exactly 0: the EWMA of |ε| decays
+        // to ~10⁻⁷, but the spread stays at 0.1 residual scales, so a residual of 0.3 is a
+        // 3-spread innovation, not a 10⁶-spread one.
+        var rng = SplitMix64(seed: 6)
+        var innovation = try fitted((0..<2000).map { _ in rng.gaussian() })
+        for _ in 0..<5000 { _ = innovation.observe(0, direction: .both, admitted: true) }
+        let small = innovation.observe(0.3, direction: .both, admitted: true)
+        #expect(small.isFinite && small < -log(1e-4), "surprise \(small)")
+    }
+
     @Test func directionAndAdmissionGateTheSurprise() throws {
         var up = try fitted(autoregressive(0.9, count: 2000, seed: 4), direction: .up)
         _ = up.observe(0, direction: .up, admitted: true)

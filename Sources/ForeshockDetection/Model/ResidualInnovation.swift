@@ -20,7 +20,10 @@ import Darwin
 /// tail (SPOT) calibrated on the warm-up replay, like the point threshold.
 ///
 /// The previous residual enters clipped, so the return from a spike does not read as a second,
-/// opposite spike of the same size.
+/// opposite spike of the same size. The spread is floored at ``minimumSpread`` residual
+/// scales: when the residuals are nearly constant (the residual scale itself floored, see
+/// ``DetectorConfiguration/relativeScaleFloor``) a tiny change must not become a huge
+/// innovation, and the spread can never reach 0.
 ///
 /// - Complexity: O(1) time and memory per ``observe(_:direction:admitted:)``.
 struct ResidualInnovation: Sendable, Codable {
@@ -36,6 +39,10 @@ struct ResidualInnovation: Sendable, Codable {
     private var square: Double
     private var meanAbsolute: Double
     private var previous: Double
+
+    /// The smallest innovation spread, in residual scales (a white residual's is ≈ 1, one with
+    /// φ = 0.995 still ≈ 0.1).
+    static let minimumSpread = 0.1
 
     /// The AR(1) coefficient φ in use.
     var coefficient: Double { min(max(lagProduct / max(square, 1e-12), 0), 0.98) }
@@ -64,14 +71,14 @@ struct ResidualInnovation: Sendable, Codable {
         let phi = lagProduct
         var deviations = (1..<replay.count).map { abs(replay[$0] - phi * clipped[$0 - 1]) }
         deviations.sort()
-        var spread = deviations[deviations.count / 2] * 1.4826 / 1.2533
-        if !(spread > 0) { spread = max(deviations.reduce(0, +) / Double(deviations.count), 1e-9) }
-        meanAbsolute = spread
+        meanAbsolute = deviations[deviations.count / 2] * 1.4826 / 1.2533
+        if !(meanAbsolute > 0) { meanAbsolute = deviations.reduce(0, +) / Double(deviations.count) }
         previous = clipped[clipped.count - 1]
+        let spread = max(1.2533 * meanAbsolute, Self.minimumSpread)
         var calibration: [Double] = []
         calibration.reserveCapacity(replay.count)
         for i in max(skip, 1)..<replay.count {
-            calibration.append(direction.oriented((replay[i] - phi * clipped[i - 1]) / (1.2533 * spread)))
+            calibration.append(direction.oriented((replay[i] - phi * clipped[i - 1]) / spread))
         }
         threshold = tail(calibration)
     }
@@ -85,7 +92,7 @@ struct ResidualInnovation: Sendable, Codable {
     ///   against `direction` or the point is not admitted.
     mutating func observe(_ z: Double, direction: Direction, admitted: Bool) -> Double {
         let innovation = z - coefficient * previous
-        let spread = 1.2533 * meanAbsolute
+        let spread = max(1.2533 * meanAbsolute, Self.minimumSpread)
         let oriented = direction.oriented(innovation / spread)
         let surprise = admitted && direction.admits(innovation) ? threshold.surprise(oriented) : 0
         threshold.observe(oriented)
