@@ -137,11 +137,13 @@ public struct DetectorConfiguration: Sendable, Codable, Equatable {
     /// averages away. Same clipping and its own EVT threshold. 0 disables. In 0...10000.
     public var longWindowedMeanLength: Int = 60
     /// Innovation evidence of ``PointScore/alertScore``: the standardised residual's one-step
-    /// AR(1) innovation (``ResidualInnovation``) gets its own EVT threshold, and its surprise
-    /// × this weight takes the place of the point's own surprise in the alert score (a step or
-    /// spike inside a wandering level is sudden even when its distance from the smoothed
-    /// level is ordinary). Incidents are unchanged by it. 0 disables (the point's own surprise
-    /// is used). In [0, 10].
+    /// AR(1) innovation gets its own EVT threshold, and its surprise × this weight takes the
+    /// place of the point's own surprise in the alert score (a step or spike inside a
+    /// wandering level is sudden even when its distance from the smoothed level is ordinary).
+    /// Any weight > 0 replaces the point's surprise; exactly 0 keeps it (the innovation is then
+    /// not computed). A point counts only when its deviation is admitted as for the point
+    /// evidence (``direction``, ``minimumDeviation``) and the innovation points the admitted
+    /// way. Incidents are unchanged by it. In [0, 10].
     public var innovationWeight: Double = 1
     /// EWMA weight of the lag-1 autocorrelation estimate of the innovation evidence. In (0, 1).
     public var innovationSmoothing: Double = 0.001

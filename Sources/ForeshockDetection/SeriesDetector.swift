@@ -29,8 +29,8 @@ public struct PointScore: Sendable, Equatable {
     /// ``DetectorConfiguration/suppressionLength`` points (a window that grows with the
     /// history, ``DetectorConfiguration/suppressionGrowth``), else 0. For any threshold it
     /// fires at most once per rising run, which is what ranking-based evaluations such as NAB
-    /// reward. The kept value is ≥ 0.5 exactly when the point is past the alert threshold of
-    /// one of the evidences.
+    /// reward. With the default weight 1 the kept value is ≥ 0.5 exactly when the point is past
+    /// the alert threshold of one of the evidences.
     public var alertScore: Double
     /// True while the detector is still learning (no baseline yet).
     public var isWarmingUp: Bool
@@ -224,7 +224,7 @@ public struct SeriesDetector: Sendable, Codable {
             v.leadTime = breach.lead
             v.score = max(v.score, breach.score)
             v.severity = breach.severity
-            return report(v, raw: raw, at: time, evidence: max(alertEvidence, surprise(ofScore: v.score)), emitEvents: emitEvents)
+            return report(v, raw: raw, at: time, evidence: max(alertEvidence, surprise(ofScore: breach.score)), emitEvents: emitEvents)
         }
         return report(verdict, raw: raw, at: time, evidence: alertEvidence, emitEvents: emitEvents)
     }
@@ -282,7 +282,8 @@ public struct SeriesDetector: Sendable, Codable {
     ///   - v: the verdict in transformed units (mapped back to the series' units here).
     ///   - raw: the observed value in the series' units.
     ///   - time: the point's time as given (the verdict carries local time).
-    ///   - evidence: the alert surprise of the point (``PointScore/alertScore`` before the record).
+    ///   - evidence: the alert surprise of the point (``PointScore/alertScore`` before the
+    ///     suppression by the trailing maximum).
     private mutating func report(_ transformed: AnomalyTracker.Verdict, raw: Double, at time: Int64, evidence: Double,
                                  emitEvents: Bool) -> PointScore {
         var v = transformed
@@ -497,6 +498,7 @@ public struct SeriesDetector: Sendable, Codable {
             var nb = b
             nb.shiftLevel(by: delta)
             baseline = nb
+            innovation?.rebase(by: delta / s)
             resetChange()
             shifted = true
         }

@@ -37,7 +37,7 @@ struct ResidualInnovationTests {
             _ = innovation.observe(z, direction: .both, admitted: true)
         }
         #expect(abs(innovation.coefficient - 0.2) < 0.08, "φ \(innovation.coefficient)")
-        // White noise and a negative autocorrelation both give φ = 0 (nothing to predict).
+        // A negative autocorrelation is clamped to φ = 0 (nothing to predict from).
         let alternating = (0..<500).map { i in i % 2 == 0 ? 1.0 : -1.0 }
         #expect(try fitted(alternating).coefficient == 0)
         #expect(ResidualInnovation(replay: [1, 2, 3], skip: 0, clip: 4, smoothing: 0.001, scaleSmoothing: 0.003,
@@ -81,36 +81,41 @@ struct ResidualInnovationTests {
         #expect(gated.observe(3, direction: .both, admitted: false) == 0, "below the minimum deviation")
     }
 
-    /// An AR(1) level (φ = 0.95, innovations of 1) around 100 with one step of +`step` at the
-    /// first row ≥ 1500 where the value has just fallen below its recent level: the alert score
-    /// and the incident score at the step.
-    private func stepInWander(_ step: Double, configure: (inout DetectorConfiguration) -> Void = { _ in }) throws -> PointScore {
+    /// An AR(1) level (φ = 0.95, innovations of 1) around 100, one sample of which is raised by
+    /// `height` (a one-sample spike) at the first row ≥ 1500 where the value has just fallen
+    /// below its recent level: the verdict on that sample.
+    private func spikeInWander(_ height: Double, configure: (inout DetectorConfiguration) -> Void = { _ in }) throws -> PointScore {
         var rng = SplitMix64(seed: 5)
         var d = try makeDetector { c in
             c.seasonality = .none
             configure(&c)
         }
         var wander = 0.0, recent: [Double] = []
-        var stepped: PointScore?
+        var spiked: PointScore?
         for i in 0..<2000 {
             wander = 0.95 * wander + rng.gaussian()
             recent.append(wander)
             if recent.count > 20 { recent.removeFirst() }
             let level = recent.reduce(0, +) / Double(recent.count)
-            let isStep = stepped == nil && i >= 1500 && wander < level - 2
-            let p = d.update(timestamp: epoch + Int64(i) * oneMinute, value: 100 + wander + (isStep ? step : 0))
-            if isStep { stepped = p }
+            let isSpike = spiked == nil && i >= 1500 && wander < level - 2
+            let p = d.update(timestamp: epoch + Int64(i) * oneMinute, value: 100 + wander + (isSpike ? height : 0))
+            if isSpike { spiked = p }
         }
-        return try #require(stepped)
+        return try #require(spiked)
     }
 
-    @Test func alertScoreSeesAStepInsideAWanderingLevel() throws {
-        let step = try stepInWander(7)
-        #expect(step.alertScore >= 0.5, "alertScore \(step.alertScore)")
-        #expect(step.score < 0.5, "the point's residual is ordinary: score \(step.score)")
-        let pointOnly = try stepInWander(7) { $0.innovationWeight = 0 }
+    @Test func alertScoreSeesASpikeInsideAWanderingLevel() throws {
+        let spike = try spikeInWander(7)
+        #expect(spike.alertScore >= 0.5, "alertScore \(spike.alertScore)")
+        #expect(spike.score < 0.5, "the point's residual is ordinary: score \(spike.score)")
+        let pointOnly = try spikeInWander(7) { $0.innovationWeight = 0 }
         #expect(pointOnly.alertScore < 0.5, "without the innovation: \(pointOnly.alertScore)")
-        #expect(throws: DetectionError.self) { try makeDetector { $0.innovationWeight = -1 } }
-        #expect(throws: DetectionError.self) { try makeDetector { $0.innovationSmoothing = 0 } }
+        // The weight scales the innovation's surprise: halved, the spike no longer alerts.
+        let halved = try spikeInWander(7) { $0.innovationWeight = 0.5 }
+        #expect(halved.alertScore < 0.5, "weight 0.5: \(halved.alertScore)")
+        for bad: (inout DetectorConfiguration) -> Void in [{ $0.innovationWeight = -1 }, { $0.innovationWeight = 11 },
+                                                           { $0.innovationSmoothing = 0 }, { $0.innovationSmoothing = 1 }] {
+            #expect(throws: DetectionError.self) { try makeDetector(bad) }
+        }
     }
 }

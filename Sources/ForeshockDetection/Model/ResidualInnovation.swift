@@ -40,8 +40,8 @@ struct ResidualInnovation: Sendable, Codable {
     private var meanAbsolute: Double
     private var previous: Double
 
-    /// The smallest innovation spread, in residual scales (a white residual's is ≈ 1, one with
-    /// φ = 0.995 still ≈ 0.1).
+    /// The smallest innovation spread, in residual scales (a white residual's is ≈ 1; with φ at
+    /// its cap 0.98, ≈ 0.2).
     static let minimumSpread = 0.1
 
     /// The AR(1) coefficient φ in use.
@@ -50,11 +50,14 @@ struct ResidualInnovation: Sendable, Codable {
     /// Fits φ, the spread and the tail on the standardised residuals of the warm-up replay.
     ///
     /// - Parameters:
-    ///   - replay: the replay's standardised residuals, in order; nil is returned for fewer than 9.
-    ///   - skip: the leading residuals left out of the tail's calibration (the baseline settles).
+    ///   - replay: the replay's standardised residuals, in order (NaN dropped, ±∞ clipped where
+    ///     it matters); nil is returned for fewer than 9.
+    ///   - skip: the leading residuals left out of the tail's calibration (the baseline
+    ///     settles); at least the last residual is always kept.
     ///   - tail: builds the tail model from the oriented calibration sample.
     init?(replay: [Double], skip: Int, clip: Double, smoothing: Double, scaleSmoothing: Double,
           direction: Direction, tail: ([Double]) -> PeaksOverThreshold) {
+        let replay = replay.filter { !$0.isNaN }
         guard replay.count > 8 else { return nil }
         self.smoothing = smoothing
         self.scaleSmoothing = scaleSmoothing
@@ -66,31 +69,39 @@ struct ResidualInnovation: Sendable, Codable {
             products += clipped[i] * clipped[i - 1]
             squares += clipped[i] * clipped[i]
         }
-        lagProduct = min(max(products / max(squares, 1e-12), 0), 0.98)
-        square = 1
-        let phi = lagProduct
+        // The EWMAs start at the replay's moments, so φ starts at its replay estimate.
+        lagProduct = products / Double(clipped.count - 1)
+        square = squares / Double(clipped.count - 1)
+        let phi = min(max(products / max(squares, 1e-12), 0), 0.98)
         var deviations = (1..<replay.count).map { abs(replay[$0] - phi * clipped[$0 - 1]) }
         deviations.sort()
         meanAbsolute = deviations[deviations.count / 2] * 1.4826 / 1.2533
-        if !(meanAbsolute > 0) { meanAbsolute = deviations.reduce(0, +) / Double(deviations.count) }
+        if !(meanAbsolute > 0) { meanAbsolute = deviations.reduce(0) { $0 + min($1, 2 * clip) } / Double(deviations.count) }
         previous = clipped[clipped.count - 1]
         let spread = max(1.2533 * meanAbsolute, Self.minimumSpread)
         var calibration: [Double] = []
         calibration.reserveCapacity(replay.count)
-        for i in max(skip, 1)..<replay.count {
+        for i in min(max(skip, 1), replay.count - 1)..<replay.count {
             calibration.append(direction.oriented((replay[i] - phi * clipped[i - 1]) / spread))
         }
         threshold = tail(calibration)
     }
 
+    /// Moves the previous residual by `shift` residual scales, when the baseline adopts a
+    /// level shift of that size (the residuals are measured from the new level from now on).
+    mutating func rebase(by shift: Double) {
+        previous = min(max(previous - shift, -clip), clip)
+    }
+
     /// Scores the innovation of `z` and learns from it.
     ///
     /// - Parameters:
-    ///   - z: the point's standardised residual (finite).
+    ///   - z: the point's standardised residual (±∞ is clipped when learned; NaN is ignored).
     ///   - admitted: whether the point's deviation counts at all (direction, minimum deviation).
     /// - Returns: the surprise −ln P of the oriented innovation under the tail; 0 when it points
     ///   against `direction` or the point is not admitted.
     mutating func observe(_ z: Double, direction: Direction, admitted: Bool) -> Double {
+        guard !z.isNaN else { return 0 }
         let innovation = z - coefficient * previous
         let spread = max(1.2533 * meanAbsolute, Self.minimumSpread)
         let oriented = direction.oriented(innovation / spread)
