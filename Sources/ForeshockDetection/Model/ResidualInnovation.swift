@@ -45,7 +45,13 @@ struct ResidualInnovation: Sendable, Codable {
     static let minimumSpread = 0.1
 
     /// The AR(1) coefficient φ in use.
-    var coefficient: Double { min(max(lagProduct / max(square, 1e-12), 0), 0.98) }
+    var coefficient: Double { Self.coefficient(lagProduct: lagProduct, square: square) }
+
+    /// φ from the lag-1 product and the square moments, kept in [0, 0.98] (a negative
+    /// autocorrelation predicts nothing worth charting; 0.98 keeps the model stationary).
+    private static func coefficient(lagProduct: Double, square: Double) -> Double {
+        min(max(lagProduct / max(square, 1e-12), 0), 0.98)
+    }
 
     /// Fits φ, the spread and the tail on the standardised residuals of the warm-up replay.
     ///
@@ -72,7 +78,7 @@ struct ResidualInnovation: Sendable, Codable {
         // The EWMAs start at the replay's moments, so φ starts at its replay estimate.
         lagProduct = products / Double(clipped.count - 1)
         square = squares / Double(clipped.count - 1)
-        let phi = min(max(products / max(squares, 1e-12), 0), 0.98)
+        let phi = Self.coefficient(lagProduct: products, square: squares)
         var deviations = (1..<replay.count).map { abs(replay[$0] - phi * clipped[$0 - 1]) }
         deviations.sort()
         meanAbsolute = deviations[deviations.count / 2] * 1.4826 / 1.2533
