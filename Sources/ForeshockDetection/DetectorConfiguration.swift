@@ -143,8 +143,11 @@ public struct DetectorConfiguration: Sendable, Codable, Equatable {
     /// Any weight > 0 replaces the point's surprise; exactly 0 keeps it (the innovation is then
     /// not computed). A point counts only when its deviation is admitted as for the point
     /// evidence (``direction``, ``minimumDeviation``) and the innovation points the admitted
-    /// way. Incidents are unchanged by it. In [0, 10].
-    public var innovationWeight: Double = 1
+    /// way. A weight w < 1 makes the innovation alert only at the tail probability q^(1/w)
+    /// (0.92: 4.5·10⁻⁵ for q = 10⁻⁴), a slightly stricter risk for an evidence tested at every
+    /// point beside the others; the default was chosen on NAB (docs/DETECTION.md). Incidents
+    /// are unchanged by it. In [0, 10].
+    public var innovationWeight: Double = 0.92
     /// EWMA weight of the lag-1 autocorrelation estimate of the innovation evidence. In (0, 1).
     public var innovationSmoothing: Double = 0.001
     /// Range-extension evidence of ``PointScore/alertScore``: after warm-up, a value beyond the
@@ -153,7 +156,8 @@ public struct DetectorConfiguration: Sendable, Codable, Equatable {
     /// nil disables. ≥ 0.
     public var rangeExtensionTolerance: Double? = 0.02
     /// The surprise of a range extension at the tolerance, in units of the alert surprise −ln q
-    /// (1 = exactly the alert threshold). > 0.
+    /// (1 = exactly the alert threshold); also the surprise of an unchanged run
+    /// (``unchangedRunMinimum``), the other record-breaking evidence. > 0.
     public var rangeExtensionSurprise: Double = 1.2
     /// How much more surprising a larger range extension is: units of −ln q added per e-fold
     /// of the extension over the tolerance (extension 0.2 of the range at tolerance 0.02 adds
@@ -166,6 +170,14 @@ public struct DetectorConfiguration: Sendable, Codable, Equatable {
     public var levelRangeLength: Int = 20
     /// The level-range evidence's tolerance, a fraction of the range of the levels seen. ≥ 0.
     public var levelRangeTolerance: Double = 0.05
+    /// Unchanged-run evidence of ``PointScore/alertScore``: after warm-up, when the current run
+    /// of values each equal to the one before becomes longer than every earlier such run, that
+    /// point counts as ``rangeExtensionSurprise`` × the alert surprise, once per run (a stuck
+    /// gauge, a stalled exporter, a writer that stopped). It needs an earlier run of at least
+    /// this many repeats, so a series that rarely repeats a value is not news on its first flat
+    /// stretch. Only with ``direction`` `.both` (a stuck value is neither above nor below the
+    /// expected one). Incidents are unchanged by it. 0 disables. In 0...1000000.
+    public var unchangedRunMinimum: Int = 10
     /// Consecutive normal points that close an open incident. ≥ 1.
     public var quietPointsToClose: Int = 5
     /// Seasonal phases in local time: the offsets of a time zone (``UTCOffsets``); nil means
@@ -211,6 +223,7 @@ public struct DetectorConfiguration: Sendable, Codable, Equatable {
         try check(rangeExtensionGrowth >= 0 && rangeExtensionGrowth.isFinite, "rangeExtensionGrowth", "must be finite and ≥ 0")
         try check(levelRangeLength >= 0 && levelRangeLength <= 10_000, "levelRangeLength", "must be in 0...10000")
         try check(levelRangeTolerance >= 0 && levelRangeTolerance.isFinite, "levelRangeTolerance", "must be finite and ≥ 0")
+        try check(unchangedRunMinimum >= 0 && unchangedRunMinimum <= 1_000_000, "unchangedRunMinimum", "must be in 0...1000000")
         try check(quietPointsToClose >= 1, "quietPointsToClose", "must be ≥ 1")
         if let l = localTime { try check(l.isValid, "localTime", "needs ascending transitions, one offset each, within ±18 h") }
         if let s = staticThreshold {

@@ -24,13 +24,13 @@ public struct PointScore: Sendable, Equatable {
     /// the change test, the windowed means of the last
     /// ``DetectorConfiguration/windowedMeanLength`` and
     /// ``DetectorConfiguration/longWindowedMeanLength`` clipped standardised residuals, the
-    /// level range and the range extension (docs/DETECTION.md, item 10), and a predicted breach
-    /// — kept only when it is higher than every such value of the previous
+    /// level range, the range extension and the unchanged run (docs/DETECTION.md, item 10), and
+    /// a predicted breach — kept only when it is higher than every such value of the previous
     /// ``DetectorConfiguration/suppressionLength`` points (a window that grows with the
     /// history, ``DetectorConfiguration/suppressionGrowth``), else 0. For any threshold it
     /// fires at most once per rising run, which is what ranking-based evaluations such as NAB
-    /// reward. With the default weight 1 the kept value is ≥ 0.5 exactly when the point is past
-    /// the alert threshold of one of the evidences.
+    /// reward. The kept value is ≥ 0.5 exactly when the point is past the alert threshold of
+    /// one of the evidences (for the innovation, at its weighted risk).
     public var alertScore: Double
     /// True while the detector is still learning (no baseline yet).
     public var isWarmingUp: Bool
@@ -126,6 +126,8 @@ public struct SeriesDetector: Sendable, Codable {
     /// range of every such level seen (level-range evidence).
     private var level: WindowedMean
     private var levelRange = SeenRange()
+    /// Runs of repeated values (unchanged-run evidence).
+    private var unchangedRun = UnchangedRun()
 
     /// - Throws: ``DetectionError/invalidConfiguration(field:reason:)``.
     public init(series: SeriesRef, configuration: DetectorConfiguration = DetectorConfiguration()) throws(DetectionError) {
@@ -215,7 +217,7 @@ public struct SeriesDetector: Sendable, Codable {
         }
         let (verdict, evidence, admitted) = scoreAndLearn(t, x)
         let ranges = rangeEvidence(x)
-        var alertEvidence = max(evidence, ranges.level)
+        var alertEvidence = max(evidence, ranges.level, ranges.unchanged)
         if admitted { alertEvidence = max(alertEvidence, ranges.value) }
         checkSeason(at: t)
         if let st = transformedThreshold, verdict.kind == nil, let breach = forecastBreach(st, from: t, observed: x) {
@@ -229,11 +231,11 @@ public struct SeriesDetector: Sendable, Codable {
         return report(verdict, raw: raw, at: time, evidence: alertEvidence, emitEvents: emitEvents)
     }
 
-    /// Records `x` in the value range and its moving average in the level range; returns the
-    /// range-extension evidence of each (0 when it extends nothing).
-    private mutating func rangeEvidence(_ x: Double) -> (value: Double, level: Double) {
+    /// Records `x` in the value range, its moving average in the level range and its run of
+    /// repeats; returns the evidence of each record broken (0 when it breaks none).
+    private mutating func rangeEvidence(_ x: Double) -> (value: Double, level: Double, unchanged: Double) {
         let c = configuration
-        var value = 0.0, levelEvidence = 0.0
+        var value = 0.0, levelEvidence = 0.0, unchanged = 0.0
         if let tolerance = c.rangeExtensionTolerance {
             let excess = valueRange.record(x, tolerance: tolerance, direction: c.direction)
             if excess > 0 { value = rangeExtensionEvidence(excess, tolerance: tolerance) }
@@ -243,7 +245,12 @@ public struct SeriesDetector: Sendable, Codable {
             let excess = levelRange.record(average, tolerance: c.levelRangeTolerance, direction: c.direction)
             if excess > 0 { levelEvidence = rangeExtensionEvidence(excess, tolerance: c.levelRangeTolerance) }
         }
-        return (value, levelEvidence)
+        // A stuck value lies on neither side of the expected one: only a two-sided detector reports it.
+        if c.unchangedRunMinimum > 0, c.direction == .both,
+           unchangedRun.record(x, minimumRecord: c.unchangedRunMinimum) {
+            unchanged = c.rangeExtensionSurprise * alertSurprise
+        }
+        return (value, levelEvidence, unchanged)
     }
 
     /// The surprise of a range extension by `excess` (a fraction of the seen range, past

@@ -1,0 +1,117 @@
+@testable import ForeshockDetection
+import ForeshockTestSupport
+import Foundation
+import Testing
+
+@Suite("UnchangedRun")
+struct UnchangedRunTests {
+    /// Records `values`; returns the indices at which the record reported.
+    private func reports(_ values: [Double], minimumRecord: Int) -> [Int] {
+        var run = UnchangedRun()
+        return values.indices.filter { run.record(values[$0], minimumRecord: minimumRecord) }
+    }
+
+    @Test func reportsOncePerRunThatOutlastsEveryEndedRun() {
+        // Runs of 3 repeats (4 equal values), 2 repeats, then 6 repeats.
+        let values: [Double] = [1, 1, 1, 1, 2, 3, 3, 3, 4, 5, 5, 5, 5, 5, 5, 5, 6]
+        // The record is 3 repeats; the third run's 4th repeat (index 13) beats it, once.
+        #expect(reports(values, minimumRecord: 3) == [13])
+        // A record of 3 repeats is not long enough when 4 are required.
+        #expect(reports(values, minimumRecord: 4).isEmpty)
+        // The second run (2 repeats) never outlasts the first.
+        #expect(reports(Array(values[0..<9]), minimumRecord: 1).isEmpty)
+    }
+
+    @Test func eachRunMayReportOnceAndTheRecordIsTheLongestNotTheLastRun() {
+        // Runs of 1, 2 and 3 repeats: the second beats 1 at its 2nd repeat (index 5), the third
+        // beats 2 at its 3rd (index 10).
+        #expect(reports([1, 1, 2, 3, 3, 3, 4, 5, 5, 5, 5, 6], minimumRecord: 1) == [5, 10])
+        // Runs of 3, 1 and 2 repeats: the last run is compared with the longest (3), not the
+        // one before it (1).
+        #expect(reports([1, 1, 1, 1, 2, 3, 3, 4, 5, 5, 5, 6], minimumRecord: 1).isEmpty)
+    }
+
+    @Test func theRecordGrowsAndAnOngoingRunIsNotItsOwnRecord() {
+        var run = UnchangedRun()
+        for x in [7.0, 7, 7, 8] { _ = run.record(x, minimumRecord: 1) }
+        #expect(run.longest == 2 && run.current == 0)
+        // A run that has not ended is not the record: a constant series never reports.
+        #expect(reports([Double](repeating: 4, count: 500), minimumRecord: 1).isEmpty)
+        // Values that never repeat never report.
+        #expect(reports((0..<500).map(Double.init), minimumRecord: 1).isEmpty)
+        // After a reported run ends it is the new record.
+        for x in [9.0, 9, 9, 9, 10] { _ = run.record(x, minimumRecord: 1) }
+        #expect(run.longest == 3)
+    }
+
+    /// Noisy values in [0, 10) that stick at 5 for `flat` points every 100 points, then stick
+    /// for `finalFlat` points from row 1500: the rows whose alert score is ≥ 0.5.
+    private func stuckAlerts(finalFlat: Int, configure: (inout DetectorConfiguration) -> Void = { _ in }) throws -> [Int] {
+        var rng = SplitMix64(seed: 7)
+        var d = try makeDetector(configure)
+        var alerts: [Int] = []
+        for i in 0..<(1500 + finalFlat + 50) {
+            let stuck = (i % 100 < 20 && i < 1400) || (i >= 1500 && i < 1500 + finalFlat)
+            let v = stuck ? 5 : Double.random(in: 0..<10, using: &rng)
+            if d.update(timestamp: epoch + Int64(i) * oneMinute, value: v).alertScore >= 0.5, i >= 300 { alerts.append(i) }
+        }
+        return alerts
+    }
+
+    @Test func aSeriesStuckLongerThanEverAlerts() throws {
+        // The earlier flat stretches have 19 repeats; the 20th repeat of the last one (row 1520)
+        // is the first point past the record.
+        // (The run's evidence, 0.545, must beat every other evidence of the previous 100 points,
+        // the trailing record: true for this seed's noise.)
+        let alerts = try stuckAlerts(finalFlat: 60)
+        #expect(alerts.contains(1520), "alerts \(alerts)")
+        // A stretch as long as the earlier ones is ordinary.
+        #expect(try !stuckAlerts(finalFlat: 20).contains { (1500...1525).contains($0) })
+        // Off, or for a one-sided detector (a stuck value is neither high nor low): no alert.
+        #expect(try !stuckAlerts(finalFlat: 60) { $0.unchangedRunMinimum = 0 }.contains(1520))
+        #expect(try !stuckAlerts(finalFlat: 60) { $0.direction = .up }.contains(1520))
+        // Earlier runs of 19 repeats are not a long enough record when 20 are required.
+        #expect(try !stuckAlerts(finalFlat: 60) { $0.unchangedRunMinimum = 20 }.contains(1520))
+        for bad in [-1, 1_000_001] {
+            #expect(throws: DetectionError.self) { try makeDetector { $0.unchangedRunMinimum = bad } }
+        }
+    }
+
+    @Test func savedStateResumesARunInProgress() throws {
+        var rng = SplitMix64(seed: 9)
+        let values = (0..<1700).map { i -> Double in
+            let stuck = (i % 100 < 20 && i < 1400) || (i >= 1500 && i < 1560)
+            return stuck ? 5 : Double.random(in: 0..<10, using: &rng)
+        }
+        var whole = try makeDetector()
+        var first = try makeDetector()
+        var alertsWhole: [Int] = [], alertsResumed: [Int] = []
+        for (i, v) in values.enumerated() {
+            let t = epoch + Int64(i) * oneMinute
+            if whole.update(timestamp: t, value: v).alertScore >= 0.5 { alertsWhole.append(i) }
+            if i < 1510 { if first.update(timestamp: t, value: v).alertScore >= 0.5 { alertsResumed.append(i) } }
+        }
+        // Saved 10 repeats into the last run, restored, and continued.
+        var resumed = try JSONDecoder().decode(SeriesDetector.self, from: JSONEncoder().encode(first))
+        for i in 1510..<values.count where resumed.update(timestamp: epoch + Int64(i) * oneMinute, value: values[i]).alertScore >= 0.5 {
+            alertsResumed.append(i)
+        }
+        #expect(alertsWhole.contains(1520) && alertsResumed == alertsWhole, "\(alertsResumed) vs \(alertsWhole)")
+    }
+
+    @Test func missingValuesNeitherBreakNorExtendARun() throws {
+        var with = try makeDetector()
+        var without = try makeDetector()
+        var rng = SplitMix64(seed: 8)
+        var alertsWith: [Int] = [], alertsWithout: [Int] = []
+        for i in 0..<1700 {
+            let stuck = (i % 100 < 20 && i < 1400) || (i >= 1500 && i < 1560)
+            let v = stuck ? 5 : Double.random(in: 0..<10, using: &rng)
+            let t = epoch + Int64(i) * oneMinute
+            if without.update(timestamp: t, value: v).alertScore >= 0.5 { alertsWithout.append(i) }
+            if i == 1510 { _ = with.update(timestamp: t - 1, value: .nan) }
+            if with.update(timestamp: t, value: v).alertScore >= 0.5 { alertsWith.append(i) }
+        }
+        #expect(alertsWith == alertsWithout && alertsWith.contains(1520), "\(alertsWith) vs \(alertsWithout)")
+    }
+}
