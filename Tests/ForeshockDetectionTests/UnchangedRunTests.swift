@@ -44,18 +44,25 @@ struct UnchangedRunTests {
         #expect(run.longest == 3)
     }
 
-    /// Noisy values in [0, 10) that stick at 5 for `flat` points every 100 points, then stick
-    /// for `finalFlat` points from row 1500: the rows whose alert score is ≥ 0.5.
-    private func stuckAlerts(finalFlat: Int, configure: (inout DetectorConfiguration) -> Void = { _ in }) throws -> [Int] {
-        var rng = SplitMix64(seed: 7)
-        var d = try makeDetector(configure)
-        var alerts: [Int] = []
-        for i in 0..<(1500 + finalFlat + 50) {
+    /// Noisy values in [0, 10) that stick at 5 for the first 20 points of every 100 until row
+    /// 1400 (runs of 19 repeats), then for `finalFlat` points from row 1500, then 50 more noisy.
+    private func stuckSeries(finalFlat: Int, seed: UInt64) -> [Double] {
+        var rng = SplitMix64(seed: seed)
+        return (0..<(1500 + finalFlat + 50)).map { i in
             let stuck = (i % 100 < 20 && i < 1400) || (i >= 1500 && i < 1500 + finalFlat)
-            let v = stuck ? 5 : Double.random(in: 0..<10, using: &rng)
-            if d.update(timestamp: epoch + Int64(i) * oneMinute, value: v).alertScore >= 0.5, i >= 300 { alerts.append(i) }
+            return stuck ? 5 : Double.random(in: 0..<10, using: &rng)
         }
-        return alerts
+    }
+
+    /// The rows of `values` whose alert score is ≥ 0.5, scored by `detector` from row `start`.
+    private func alertRows(_ values: [Double], from start: Int = 0, _ detector: inout SeriesDetector) -> [Int] {
+        (start..<values.count).filter { detector.update(timestamp: epoch + Int64($0) * oneMinute, value: values[$0]).alertScore >= 0.5 }
+    }
+
+    /// `stuckSeries(finalFlat:seed: 7)`'s alert rows past the warm-up.
+    private func stuckAlerts(finalFlat: Int, configure: (inout DetectorConfiguration) -> Void = { _ in }) throws -> [Int] {
+        var d = try makeDetector(configure)
+        return alertRows(stuckSeries(finalFlat: finalFlat, seed: 7), &d).filter { $0 >= 300 }
     }
 
     @Test func aSeriesStuckLongerThanEverAlerts() throws {
@@ -78,40 +85,26 @@ struct UnchangedRunTests {
     }
 
     @Test func savedStateResumesARunInProgress() throws {
-        var rng = SplitMix64(seed: 9)
-        let values = (0..<1700).map { i -> Double in
-            let stuck = (i % 100 < 20 && i < 1400) || (i >= 1500 && i < 1560)
-            return stuck ? 5 : Double.random(in: 0..<10, using: &rng)
-        }
+        let values = stuckSeries(finalFlat: 60, seed: 9)
         var whole = try makeDetector()
+        let alertsWhole = alertRows(values, &whole)
         var first = try makeDetector()
-        var alertsWhole: [Int] = [], alertsResumed: [Int] = []
-        for (i, v) in values.enumerated() {
-            let t = epoch + Int64(i) * oneMinute
-            if whole.update(timestamp: t, value: v).alertScore >= 0.5 { alertsWhole.append(i) }
-            if i < 1510 { if first.update(timestamp: t, value: v).alertScore >= 0.5 { alertsResumed.append(i) } }
-        }
+        var alertsResumed = alertRows(Array(values[..<1510]), &first)
         // Saved 10 repeats into the last run, restored, and continued.
         var resumed = try JSONDecoder().decode(SeriesDetector.self, from: JSONEncoder().encode(first))
-        for i in 1510..<values.count where resumed.update(timestamp: epoch + Int64(i) * oneMinute, value: values[i]).alertScore >= 0.5 {
-            alertsResumed.append(i)
-        }
+        alertsResumed += alertRows(values, from: 1510, &resumed)
         #expect(alertsWhole.contains(1520) && alertsResumed == alertsWhole, "\(alertsResumed) vs \(alertsWhole)")
     }
 
     @Test func missingValuesNeitherBreakNorExtendARun() throws {
-        var with = try makeDetector()
+        let values = stuckSeries(finalFlat: 60, seed: 8)
         var without = try makeDetector()
-        var rng = SplitMix64(seed: 8)
-        var alertsWith: [Int] = [], alertsWithout: [Int] = []
-        for i in 0..<1700 {
-            let stuck = (i % 100 < 20 && i < 1400) || (i >= 1500 && i < 1560)
-            let v = stuck ? 5 : Double.random(in: 0..<10, using: &rng)
-            let t = epoch + Int64(i) * oneMinute
-            if without.update(timestamp: t, value: v).alertScore >= 0.5 { alertsWithout.append(i) }
-            if i == 1510 { _ = with.update(timestamp: t - 1, value: .nan) }
-            if with.update(timestamp: t, value: v).alertScore >= 0.5 { alertsWith.append(i) }
-        }
+        let alertsWithout = alertRows(values, &without)
+        // The same series with a NaN between rows 1509 and 1510, inside the last run.
+        var with = try makeDetector()
+        var alertsWith = alertRows(Array(values[..<1510]), &with)
+        _ = with.update(timestamp: epoch + 1510 * oneMinute - 1, value: .nan)
+        alertsWith += alertRows(values, from: 1510, &with)
         #expect(alertsWith == alertsWithout && alertsWith.contains(1520), "\(alertsWith) vs \(alertsWithout)")
     }
 }

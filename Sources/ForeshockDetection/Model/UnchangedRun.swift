@@ -7,7 +7,7 @@
 /// A series whose values never repeat has no runs and never reports; one that repeats a
 /// value now and then must first have completed a run of `minimumRecord` repeats, so that a
 /// flat stretch is news only against a history that already had flat stretches.
-struct UnchangedRun: Sendable, Codable, Equatable {
+struct UnchangedRun: Sendable, Codable {
     private var previous: Double?
     /// Repeats in the current run (values equal to their predecessor since the last change).
     private(set) var current = 0
